@@ -1,0 +1,48 @@
+//! The error type of the model core: every failure a user can cause (a bad
+//! file, an unknown variant, an unreadable image) ends up here with a
+//! message that names the culprit.
+
+use std::path::PathBuf;
+
+/// What went wrong, with enough context to fix it.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A model name that the registry does not know.
+    #[error("unknown model variant `{name}`; known variants: {known}")]
+    UnknownVariant {
+        /// The name asked for.
+        name: String,
+        /// The registry's names, comma separated.
+        known: String,
+    },
+    /// A configuration that cannot describe a working model.
+    #[error("invalid model config: {0}")]
+    InvalidConfig(String),
+    /// A weight file that cannot be read or does not fit the model.
+    #[error("weights {source_name}: {reason}")]
+    Weights {
+        /// The file (or "bytes") the weights came from.
+        source_name: String,
+        /// What is wrong, naming the first offending tensor where there is one.
+        reason: String,
+    },
+    /// An image that cannot be decoded.
+    #[error("image {path}: {reason}")]
+    Image {
+        /// The image's path (or a label for in-memory bytes).
+        path: PathBuf,
+        /// The decoder's complaint.
+        reason: String,
+    },
+    /// A file that cannot be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+}
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

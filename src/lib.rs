@@ -1,0 +1,25 @@
+//! shiftscope: spatial-shift MLP vision models (S²-MLPv2, AS-MLP, MLP-Mixer)
+//! on burn, one backend-free model core for native CPU, Vulkan, WebGPU and
+//! pure-Rust CPU in wasm.
+//!
+//! The crate is organised as
+//! - [`ops`]: the shared building blocks (shifts, split-attention, MLP,
+//!   norms, patch embedding / merging), each unit-tested on hand-checkable
+//!   inputs;
+//! - [`models`]: one file per architecture, the variant registry, parameter
+//!   and FLOP counting, and the probes the visualisations read;
+//! - [`weights`]: checkpoint I/O through `burn::store` (official AS-MLP and
+//!   timm Mixer state dicts, safetensors, PyTorch, burnpack, f16 / int8);
+//! - [`preprocess`] and [`labels`]: turning images into model input and
+//!   logits into named predictions.
+
+pub mod error;
+pub mod labels;
+pub mod models;
+pub mod ops;
+pub mod predict;
+pub mod preprocess;
+pub mod weights;
+
+pub use burn::tensor::{Device, Tensor, TensorData};
+pub use error::{Error, Result};

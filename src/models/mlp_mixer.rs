@@ -1,0 +1,133 @@
+//! MLP-Mixer (Tolstikhin et al., 2021): an MLP across the patches (token
+//! mixing) and an MLP per patch (channel mixing), each pre-norm residual.
+//! Module and key names follow timm's `mlp_mixer.py`.
+
+use burn::module::Module;
+use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::tensor::{Device, Tensor};
+use serde::{Deserialize, Serialize};
+
+use super::{mean_tokens, require, Cost, ProbeRequest, Probes};
+use crate::error::Result;
+use crate::ops::mlp::Mlp;
+use crate::ops::patch::PatchEmbed;
+
+/// timm's LayerNorm epsilon for Mixer.
+const EPSILON: f64 = 1e-6;
+
+/// MLP-Mixer hyper-parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MixerConfig {
+    /// Patch size.
+    pub patch_size: usize,
+    /// Channels (hidden size C).
+    pub dim: usize,
+    /// Number of blocks.
+    pub depth: usize,
+    /// Hidden width of the token-mixing MLP (D_S).
+    pub tokens_dim: usize,
+    /// Hidden width of the channel-mixing MLP (D_C).
+    pub channels_dim: usize,
+}
+
+impl MixerConfig {
+    /// Checks sizes and that the patch size divides the input.
+    pub fn validate(&self, image_size: usize) -> Result<()> {
+        require(self.dim > 0 && self.tokens_dim > 0 && self.channels_dim > 0, || "mixer widths must be positive".into())?;
+        require(self.patch_size > 0 && image_size % self.patch_size == 0, || {
+            format!("patch size {} does not divide input {image_size}", self.patch_size)
+        })
+    }
+
+    fn tokens(&self, image_size: usize) -> usize {
+        (image_size / self.patch_size).pow(2)
+    }
+
+    /// Parameters and multiply-adds per image.
+    pub fn cost(&self, image_size: usize, in_channels: usize, num_classes: usize) -> Cost {
+        let n = self.tokens(image_size);
+        let mut total = Cost::patch_conv(n, in_channels, self.dim, self.patch_size);
+        let mut block = Cost::norm(self.dim).times(2);
+        block += Cost::mlp(self.dim, n, self.tokens_dim, n);
+        block += Cost::mlp(n, self.dim, self.channels_dim, self.dim);
+        total += block.times(self.depth);
+        total += Cost::norm(self.dim);
+        total += Cost::linear(1, self.dim, num_classes, true);
+        total
+    }
+
+    /// A freshly initialised model.
+    pub fn init(&self, image_size: usize, in_channels: usize, num_classes: usize, device: &Device) -> Mixer {
+        let n = self.tokens(image_size);
+        let norm = || LayerNormConfig::new(self.dim).with_epsilon(EPSILON).init(device);
+        Mixer {
+            stem: PatchEmbed::new(in_channels, self.dim, self.patch_size, device),
+            blocks: (0..self.depth)
+                .map(|_| MixerBlock {
+                    norm1: norm(),
+                    mlp_tokens: Mlp::new(n, self.tokens_dim, n, device),
+                    norm2: norm(),
+                    mlp_channels: Mlp::new(self.dim, self.channels_dim, self.dim, device),
+                })
+                .collect(),
+            norm: norm(),
+            head: LinearConfig::new(self.dim, num_classes).init(device),
+        }
+    }
+}
+
+/// The MLP-Mixer network.
+#[derive(Module, Debug)]
+pub struct Mixer {
+    /// Image → patch tokens.
+    pub stem: PatchEmbed,
+    /// The mixer blocks.
+    pub blocks: Vec<MixerBlock>,
+    /// Final LayerNorm.
+    pub norm: LayerNorm,
+    /// Linear classifier after global average pooling.
+    pub head: Linear,
+}
+
+/// One Mixer block.
+#[derive(Module, Debug)]
+pub struct MixerBlock {
+    /// Norm before token mixing.
+    pub norm1: LayerNorm,
+    /// MLP across the tokens, shared by all channels.
+    pub mlp_tokens: Mlp,
+    /// Norm before channel mixing.
+    pub norm2: LayerNorm,
+    /// MLP across the channels, shared by all tokens.
+    pub mlp_channels: Mlp,
+}
+
+impl MixerBlock {
+    /// `(B, N, C)` → same shape.
+    pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+        let mixed = self.mlp_tokens.forward(self.norm1.forward(x.clone()).swap_dims(1, 2));
+        let x = x + mixed.swap_dims(1, 2);
+        x.clone() + self.mlp_channels.forward(self.norm2.forward(x))
+    }
+}
+
+impl Mixer {
+    /// Final tokens `(B, h, w, C)` of NCHW images, recording probes.
+    pub fn features(&self, images: Tensor<4>, request: &ProbeRequest, probes: &mut Probes) -> Tensor<4> {
+        let grid = self.stem.proj.forward_nchw(images);
+        let [b, h, w, c] = grid.dims();
+        let mut x = grid.reshape([b, h * w, c]);
+        for block in &self.blocks {
+            x = block.forward(x);
+            if request.block_features {
+                probes.block_output(request, &x.clone().reshape([b, h, w, c]));
+            }
+        }
+        x.reshape([b, h, w, c])
+    }
+
+    /// Norm, then mean over tokens: the head's input `(B, C)`.
+    pub fn pool(&self, tokens: Tensor<4>) -> Tensor<2> {
+        mean_tokens(self.norm.forward(tokens))
+    }
+}

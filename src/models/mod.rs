@@ -1,0 +1,166 @@
+//! The three architectures behind one configuration type and one model
+//! type, plus the registry of named variants and the cost counter.
+
+pub mod as_mlp;
+pub mod cost;
+pub mod mlp_mixer;
+pub mod probes;
+pub mod registry;
+pub mod s2mlpv2;
+
+use burn::module::Module;
+use burn::tensor::{Device, Tensor};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::preprocess::Preprocess;
+pub use cost::Cost;
+pub use probes::{ProbeRequest, Probes};
+
+/// Architecture-specific part of a model configuration, tagged by `arch`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "arch", rename_all = "lowercase")]
+pub enum ArchConfig {
+    /// S²-MLPv2 (see [`s2mlpv2`]).
+    S2mlpv2(s2mlpv2::S2MlpV2Config),
+    /// AS-MLP (see [`as_mlp`]).
+    Asmlp(as_mlp::AsMlpConfig),
+    /// MLP-Mixer (see [`mlp_mixer`]).
+    Mixer(mlp_mixer::MixerConfig),
+}
+
+/// A complete model description: architecture, input and head sizes, and
+/// the preprocessing its weights expect.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelConfig {
+    /// The architecture and its hyper-parameters.
+    #[serde(flatten)]
+    pub arch: ArchConfig,
+    /// Square input side in pixels.
+    pub image_size: usize,
+    /// Input channels (3 for RGB).
+    #[serde(default = "three")]
+    pub in_channels: usize,
+    /// Number of classes of the head.
+    pub num_classes: usize,
+    /// How images become input tensors for these weights; when absent,
+    /// ImageNet statistics with a 0.875 centre crop of `image_size`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preprocess: Option<Preprocess>,
+}
+
+fn three() -> usize {
+    3
+}
+
+impl ModelConfig {
+    /// The preprocessing these weights expect.
+    pub fn preprocess(&self) -> Preprocess {
+        self.preprocess.clone().unwrap_or_else(|| Preprocess::for_input(self.image_size as u32))
+    }
+
+    /// Checks that the sizes fit together (patches divide the input, shift
+    /// groups divide the channels, …).
+    pub fn validate(&self) -> Result<()> {
+        let check = |ok: bool, what: String| if ok { Ok(()) } else { Err(Error::InvalidConfig(what)) };
+        check(self.image_size > 0 && self.num_classes > 0 && self.in_channels > 0, "sizes must be positive".into())?;
+        let crop = self.preprocess().crop as usize;
+        check(crop == self.image_size, format!("preprocess crops {crop} pixels but the model takes {}", self.image_size))?;
+        match &self.arch {
+            ArchConfig::S2mlpv2(c) => c.validate(self.image_size),
+            ArchConfig::Asmlp(c) => c.validate(self.image_size),
+            ArchConfig::Mixer(c) => c.validate(self.image_size),
+        }
+    }
+
+    /// Parameter and multiply-add counts, from the shapes alone.
+    pub fn cost(&self) -> Cost {
+        match &self.arch {
+            ArchConfig::S2mlpv2(c) => c.cost(self.image_size, self.in_channels, self.num_classes),
+            ArchConfig::Asmlp(c) => c.cost(self.image_size, self.in_channels, self.num_classes),
+            ArchConfig::Mixer(c) => c.cost(self.image_size, self.in_channels, self.num_classes),
+        }
+    }
+
+    /// Short architecture name: `s2mlpv2`, `asmlp` or `mixer`.
+    pub fn arch_name(&self) -> &'static str {
+        match self.arch {
+            ArchConfig::S2mlpv2(_) => "s2mlpv2",
+            ArchConfig::Asmlp(_) => "asmlp",
+            ArchConfig::Mixer(_) => "mixer",
+        }
+    }
+
+    /// Builds a freshly initialised model on `device` after validating.
+    pub fn init(&self, device: &Device) -> Result<Model> {
+        self.validate()?;
+        Ok(match &self.arch {
+            ArchConfig::S2mlpv2(c) => Model::S2mlpv2(c.init(self.in_channels, self.num_classes, device)),
+            ArchConfig::Asmlp(c) => Model::Asmlp(c.init(self.in_channels, self.num_classes, device)),
+            ArchConfig::Mixer(c) => Model::Mixer(c.init(self.image_size, self.in_channels, self.num_classes, device)),
+        })
+    }
+}
+
+/// Any of the three architectures, ready to run.
+#[derive(Module, Debug)]
+pub enum Model {
+    /// S²-MLPv2.
+    S2mlpv2(s2mlpv2::S2MlpV2),
+    /// AS-MLP.
+    Asmlp(as_mlp::AsMlp),
+    /// MLP-Mixer.
+    Mixer(mlp_mixer::Mixer),
+}
+
+impl Model {
+    /// Logits `(B, classes)` for normalised NCHW images `(B, 3, H, W)`.
+    pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
+        self.forward_probed(images, &ProbeRequest::default()).0
+    }
+
+    /// Logits plus the intermediate values `request` asks for; nothing is
+    /// kept that was not asked for.
+    pub fn forward_probed(&self, images: Tensor<4>, request: &ProbeRequest) -> (Tensor<2>, Probes) {
+        let mut probes = Probes::default();
+        let tokens = match self {
+            Model::S2mlpv2(m) => m.features(images, request, &mut probes),
+            Model::Asmlp(m) => m.features(images, request, &mut probes),
+            Model::Mixer(m) => m.features(images, request, &mut probes),
+        };
+        let pooled = match self {
+            Model::S2mlpv2(m) => m.pool(tokens),
+            Model::Asmlp(m) => m.pool(tokens),
+            Model::Mixer(m) => m.pool(tokens),
+        };
+        if request.pooled {
+            probes.pooled = Some(pooled.clone());
+        }
+        let logits = self.head().forward(pooled);
+        (logits, probes)
+    }
+
+    /// The final linear classifier (applied after global average pooling).
+    pub fn head(&self) -> &burn::nn::Linear {
+        match self {
+            Model::S2mlpv2(m) => &m.head,
+            Model::Asmlp(m) => &m.head,
+            Model::Mixer(m) => &m.head,
+        }
+    }
+}
+
+/// Mean over the token grid of a `(B, H, W, C)` map → `(B, C)`.
+pub(crate) fn mean_tokens(tokens: Tensor<4>) -> Tensor<2> {
+    let [b, h, w, c] = tokens.dims();
+    tokens.reshape([b, h * w, c]).mean_dim(1).reshape([b, c])
+}
+
+/// Fails with an [`Error::InvalidConfig`] unless `ok`.
+pub(crate) fn require(ok: bool, what: impl FnOnce() -> String) -> Result<()> {
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidConfig(what()))
+    }
+}

@@ -1,0 +1,122 @@
+//! Named model variants, like timm's registry: the paper configurations
+//! and the compact CIFAR-sized ones this project trains.
+
+use super::as_mlp::AsMlpConfig;
+use super::mlp_mixer::MixerConfig;
+use super::s2mlpv2::{S2MlpV2Config, SplitPool};
+use super::{ArchConfig, ModelConfig};
+use crate::error::{Error, Result};
+use crate::preprocess::Preprocess;
+
+/// Figures a paper reports for a variant (ImageNet-1k, 224×224).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PaperFigures {
+    /// Parameters in millions.
+    pub params_m: f64,
+    /// Multiply-adds in billions.
+    pub gmacs: f64,
+    /// ImageNet top-1 accuracy in percent, where the paper gives one.
+    pub top1: Option<f64>,
+}
+
+/// A named, ready-to-build configuration.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    /// Registry name, e.g. `s2mlpv2_small7`.
+    pub name: &'static str,
+    /// One-line description.
+    pub summary: &'static str,
+    /// The configuration.
+    pub config: ModelConfig,
+    /// What the paper reports, for paper variants.
+    pub paper: Option<PaperFigures>,
+}
+
+fn s2(patch: [usize; 2], dims: [usize; 2], depths: [usize; 2], ratio: f64) -> ArchConfig {
+    ArchConfig::S2mlpv2(S2MlpV2Config {
+        patch_sizes: patch.to_vec(),
+        dims: dims.to_vec(),
+        depths: depths.to_vec(),
+        mlp_ratio: ratio,
+        split_pool: SplitPool::Sum,
+    })
+}
+
+fn asmlp(patch: usize, embed_dim: usize, depths: &[usize]) -> ArchConfig {
+    ArchConfig::Asmlp(AsMlpConfig {
+        patch_size: patch,
+        embed_dim,
+        depths: depths.to_vec(),
+        shift_size: 5,
+        dilation: 1,
+        mlp_ratio: 4.0,
+    })
+}
+
+fn mixer(patch: usize, dim: usize, depth: usize) -> ArchConfig {
+    ArchConfig::Mixer(MixerConfig { patch_size: patch, dim, depth, tokens_dim: dim / 2, channels_dim: dim * 4 })
+}
+
+fn imagenet(arch: ArchConfig, preprocess: Preprocess) -> ModelConfig {
+    ModelConfig { arch, image_size: 224, in_channels: 3, num_classes: 1000, preprocess: Some(preprocess) }
+}
+
+fn cifar(arch: ArchConfig) -> ModelConfig {
+    ModelConfig { arch, image_size: 32, in_channels: 3, num_classes: 10, preprocess: Some(Preprocess::cifar10()) }
+}
+
+fn paper(params_m: f64, gmacs: f64, top1: Option<f64>) -> Option<PaperFigures> {
+    Some(PaperFigures { params_m, gmacs, top1 })
+}
+
+/// Every registered variant, paper variants first.
+pub fn variants() -> Vec<Variant> {
+    let bicubic = Preprocess::imagenet_bicubic;
+    let v = |name, summary, config, paper| Variant { name, summary, config, paper };
+    vec![
+        v("s2mlpv2_small7", "S²-MLPv2-Small/7 (paper)", imagenet(s2([7, 2], [192, 384], [4, 14], 3.0), bicubic()), paper(25.0, 6.9, Some(82.0))),
+        v("s2mlpv2_medium7", "S²-MLPv2-Medium/7 (paper)", imagenet(s2([7, 2], [256, 512], [7, 17], 3.0), bicubic()), paper(55.0, 16.3, Some(83.6))),
+        v("asmlp_tiny", "AS-MLP-T (paper, official config)", imagenet(asmlp(4, 96, &[2, 2, 6, 2]), bicubic()), paper(28.0, 4.4, Some(81.3))),
+        v("asmlp_small", "AS-MLP-S (paper, official config)", imagenet(asmlp(4, 96, &[2, 2, 18, 2]), bicubic()), paper(50.0, 8.5, Some(83.1))),
+        v("asmlp_base", "AS-MLP-B (paper, official config)", imagenet(asmlp(4, 128, &[2, 2, 18, 2]), bicubic()), paper(88.0, 15.2, Some(83.3))),
+        v("mixer_s16", "Mixer-S/16 (timm names)", imagenet(mixer(16, 512, 8), Preprocess::imagenet_inception()), paper(18.5, 3.8, None)),
+        v("mixer_b16", "Mixer-B/16 (timm names)", imagenet(mixer(16, 768, 12), Preprocess::imagenet_inception()), paper(59.9, 12.6, Some(76.4))),
+        v("s2mlpv2_compact", "S²-MLPv2 for 32×32 CIFAR-10", cifar(s2([2, 2], [64, 128], [2, 6], 3.0)), None),
+        v("asmlp_compact", "AS-MLP for 32×32 CIFAR-10", cifar(asmlp(2, 48, &[2, 2, 3])), None),
+        v("mixer_compact", "MLP-Mixer for 32×32 CIFAR-10", cifar(mixer(4, 128, 8)), None),
+    ]
+}
+
+/// The configuration of the variant called `name`.
+pub fn find(name: &str) -> Result<ModelConfig> {
+    let all = variants();
+    all.iter().find(|v| v.name == name).map(|v| v.config.clone()).ok_or_else(|| Error::UnknownVariant {
+        name: name.to_string(),
+        known: all.iter().map(|v| v.name).collect::<Vec<_>>().join(", "),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Published figures: params within 2 %, multiply-adds within 5 %.
+    #[test]
+    fn paper_variants_match_published_params_and_flops() {
+        for variant in variants() {
+            variant.config.validate().unwrap();
+            let Some(paper) = variant.paper else { continue };
+            let cost = variant.config.cost();
+            let params_m = cost.params as f64 / 1e6;
+            let gmacs = cost.macs as f64 / 1e9;
+            assert!((params_m / paper.params_m - 1.0).abs() <= 0.02, "{}: {params_m:.2} M vs {}", variant.name, paper.params_m);
+            assert!((gmacs / paper.gmacs - 1.0).abs() <= 0.05, "{}: {gmacs:.2} G vs {}", variant.name, paper.gmacs);
+        }
+    }
+
+    #[test]
+    fn unknown_names_list_the_known_ones() {
+        let err = find("resnet50").unwrap_err().to_string();
+        assert!(err.contains("resnet50") && err.contains("s2mlpv2_small7"), "{err}");
+    }
+}

@@ -1,0 +1,238 @@
+//! S²-MLPv2 (Yu et al., 2021): a two-stage pyramid of blocks that expand
+//! channels 3×, shift two of the three parts spatially (in two different
+//! group orders), fuse the three with split-attention, and follow with a
+//! channel MLP. Key names are documented in `docs/architectures.md`.
+
+use burn::module::Module;
+use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::tensor::{Device, Tensor};
+use serde::{Deserialize, Serialize};
+
+use super::{mean_tokens, require, Cost, ProbeRequest, Probes};
+use crate::error::Result;
+use crate::ops::mlp::Mlp;
+use crate::ops::patch::PatchEmbed;
+use crate::ops::spatial_shift::{spatial_shift, ShiftOrder};
+use crate::ops::split_attention::{SplitAttention, BRANCHES};
+
+/// How split-attention pools tokens into its descriptor `a`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SplitPool {
+    /// `a = Σ_k Σ_tokens X_k`, the paper's formula.
+    #[default]
+    Sum,
+    /// The token mean, as ViP's code (which S²-MLPv2 builds on) does.
+    Mean,
+}
+
+/// S²-MLPv2 hyper-parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct S2MlpV2Config {
+    /// Patch size of the embedding, then of each stage's downsampling.
+    pub patch_sizes: Vec<usize>,
+    /// Channels per stage.
+    pub dims: Vec<usize>,
+    /// Blocks per stage.
+    pub depths: Vec<usize>,
+    /// Channel-MLP expansion ratio.
+    pub mlp_ratio: f64,
+    /// Token pooling inside split-attention.
+    #[serde(default)]
+    pub split_pool: SplitPool,
+}
+
+impl S2MlpV2Config {
+    /// Checks stage lists, patch divisibility and shift groups.
+    pub fn validate(&self, image_size: usize) -> Result<()> {
+        let stages = self.dims.len();
+        require(stages > 0 && self.depths.len() == stages && self.patch_sizes.len() == stages, || {
+            "s2mlpv2 needs one patch size, dim and depth per stage".into()
+        })?;
+        require(self.dims.iter().all(|d| *d >= 4 && d % 4 == 0), || {
+            format!("s2mlpv2 dims must be multiples of 4 (four shift groups), got {:?}", self.dims)
+        })?;
+        require(self.mlp_ratio > 0.0, || "mlp_ratio must be positive".into())?;
+        let mut side = image_size;
+        for &p in &self.patch_sizes {
+            require(p > 0 && side % p == 0, || {
+                format!("patch sizes {:?} do not divide input {image_size}", self.patch_sizes)
+            })?;
+            side /= p;
+        }
+        Ok(())
+    }
+
+    /// Token grid side of each stage.
+    pub fn stage_sides(&self, image_size: usize) -> Vec<usize> {
+        self.patch_sizes
+            .iter()
+            .scan(image_size, |side, p| {
+                *side /= p;
+                Some(*side)
+            })
+            .collect()
+    }
+
+    fn hidden(&self, dim: usize) -> usize {
+        (dim as f64 * self.mlp_ratio) as usize
+    }
+
+    /// Parameters and multiply-adds per image.
+    pub fn cost(&self, image_size: usize, in_channels: usize, num_classes: usize) -> Cost {
+        let mut total = Cost::default();
+        let mut channels = in_channels;
+        for (stage, side) in self.stage_sides(image_size).into_iter().enumerate() {
+            let (c, tokens) = (self.dims[stage], side * side);
+            total += Cost::patch_conv(tokens, channels, c, self.patch_sizes[stage]);
+            let mut block = Cost::norm(c).times(2);
+            block += Cost::linear(tokens, c, BRANCHES * c, true);
+            block += Cost::mlp(1, c, c / 4, BRANCHES * c);
+            block += Cost::linear(tokens, c, c, true);
+            block += Cost::mlp(tokens, c, self.hidden(c), c);
+            total += block.times(self.depths[stage]);
+            channels = c;
+        }
+        total += Cost::norm(channels);
+        total += Cost::linear(1, channels, num_classes, true);
+        total
+    }
+
+    /// A freshly initialised model.
+    pub fn init(&self, in_channels: usize, num_classes: usize, device: &Device) -> S2MlpV2 {
+        let last = *self.dims.last().expect("validated: at least one stage");
+        let stages = (0..self.dims.len())
+            .map(|s| Stage {
+                downsample: (s > 0)
+                    .then(|| PatchEmbed::new(self.dims[s - 1], self.dims[s], self.patch_sizes[s], device)),
+                blocks: (0..self.depths[s])
+                    .map(|_| {
+                        let c = self.dims[s];
+                        S2Block::new(c, self.hidden(c), self.split_pool == SplitPool::Mean, device)
+                    })
+                    .collect(),
+            })
+            .collect();
+        S2MlpV2 {
+            patch_embed: PatchEmbed::new(in_channels, self.dims[0], self.patch_sizes[0], device),
+            stages,
+            norm: LayerNormConfig::new(last).init(device),
+            head: LinearConfig::new(last, num_classes).init(device),
+        }
+    }
+}
+
+/// The S²-MLPv2 network.
+#[derive(Module, Debug)]
+pub struct S2MlpV2 {
+    /// Image → first-stage tokens.
+    pub patch_embed: PatchEmbed,
+    /// The pyramid stages.
+    pub stages: Vec<Stage>,
+    /// Final LayerNorm.
+    pub norm: LayerNorm,
+    /// Linear classifier after global average pooling.
+    pub head: Linear,
+}
+
+/// One pyramid stage: optional downsampling, then blocks.
+#[derive(Module, Debug)]
+pub struct Stage {
+    /// Strided convolution from the previous stage (stages ≥ 1).
+    pub downsample: Option<PatchEmbed>,
+    /// The blocks.
+    pub blocks: Vec<S2Block>,
+}
+
+/// One S²-MLPv2 block: shift/split-attention mixing, then a channel MLP,
+/// both pre-norm residual.
+#[derive(Module, Debug)]
+pub struct S2Block {
+    /// Norm before the spatial-shift part.
+    pub norm1: LayerNorm,
+    /// Expand, shift, split-attention, project.
+    pub attn: S2Attention,
+    /// Norm before the channel MLP.
+    pub norm2: LayerNorm,
+    /// The channel MLP.
+    pub mlp: Mlp,
+}
+
+impl S2Block {
+    fn new(c: usize, hidden: usize, mean_pool: bool, device: &Device) -> Self {
+        Self {
+            norm1: LayerNormConfig::new(c).init(device),
+            attn: S2Attention::new(c, mean_pool, device),
+            norm2: LayerNormConfig::new(c).init(device),
+            mlp: Mlp::new(c, hidden, c, device),
+        }
+    }
+
+    /// `(B, H, W, C)` → same shape, plus the split-attention weights.
+    pub fn forward(&self, x: Tensor<4>) -> (Tensor<4>, Tensor<3>) {
+        let (mixed, weights) = self.attn.forward(self.norm1.forward(x.clone()));
+        let x = x + mixed;
+        let x = x.clone() + self.mlp.forward(self.norm2.forward(x));
+        (x, weights)
+    }
+}
+
+/// The spatial-shift mixing of a block.
+#[derive(Module, Debug)]
+pub struct S2Attention {
+    /// `C → 3C` expansion into the three branches.
+    pub mlp1: Linear,
+    /// Fusion of the branches.
+    pub split_attention: SplitAttention,
+    /// `C → C` projection.
+    pub mlp2: Linear,
+}
+
+impl S2Attention {
+    fn new(c: usize, mean_pool: bool, device: &Device) -> Self {
+        Self {
+            mlp1: LinearConfig::new(c, BRANCHES * c).init(device),
+            split_attention: SplitAttention::new(c, mean_pool, device),
+            mlp2: LinearConfig::new(c, c).init(device),
+        }
+    }
+
+    /// Mixes `(B, H, W, C)` tokens; also returns the `(B, 3, C)` weights.
+    pub fn forward(&self, x: Tensor<4>) -> (Tensor<4>, Tensor<3>) {
+        let mut parts = self.mlp1.forward(x).chunk(BRANCHES, 3).into_iter();
+        let (a, b, identity) = (parts.next(), parts.next(), parts.next());
+        let branches = [
+            spatial_shift(a.expect("branch 1"), ShiftOrder::First),
+            spatial_shift(b.expect("branch 2"), ShiftOrder::Second),
+            identity.expect("branch 3"),
+        ];
+        let (mixed, weights) = self.split_attention.forward(branches);
+        (self.mlp2.forward(mixed), weights)
+    }
+}
+
+impl S2MlpV2 {
+    /// Final-stage tokens `(B, h, w, C)` of NCHW images, recording probes.
+    pub fn features(&self, images: Tensor<4>, request: &ProbeRequest, probes: &mut Probes) -> Tensor<4> {
+        let mut x = self.patch_embed.proj.forward_nchw(images);
+        for stage in &self.stages {
+            if let Some(down) = &stage.downsample {
+                x = down.proj.forward_channels_last(x);
+            }
+            for block in &stage.blocks {
+                let (out, weights) = block.forward(x);
+                x = out;
+                if request.split_attention {
+                    probes.split_attention.push(weights);
+                }
+                probes.block_output(request, &x);
+            }
+        }
+        x
+    }
+
+    /// Norm, then mean over tokens: the head's input `(B, C)`.
+    pub fn pool(&self, tokens: Tensor<4>) -> Tensor<2> {
+        mean_tokens(self.norm.forward(tokens))
+    }
+}

@@ -1,0 +1,53 @@
+//! From logits to ranked, named predictions.
+
+use burn::tensor::activation::softmax;
+use burn::tensor::Tensor;
+
+/// One ranked class.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    /// Class index.
+    pub class: usize,
+    /// Class name.
+    pub label: String,
+    /// Softmax probability.
+    pub probability: f32,
+}
+
+/// The `k` most probable classes of each row of `probabilities`, best first.
+pub fn top_k(probabilities: &[f32], num_classes: usize, k: usize, labels: &[String]) -> Vec<Vec<Prediction>> {
+    probabilities
+        .chunks(num_classes.max(1))
+        .map(|row| {
+            let mut order: Vec<usize> = (0..row.len()).collect();
+            order.sort_by(|&a, &b| row[b].total_cmp(&row[a]).then(a.cmp(&b)));
+            order
+                .into_iter()
+                .take(k)
+                .map(|class| Prediction {
+                    class,
+                    label: labels.get(class).cloned().unwrap_or_else(|| format!("class {class}")),
+                    probability: row[class],
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Softmax over classes of `(B, classes)` logits.
+pub fn probabilities(logits: Tensor<2>) -> Tensor<2> {
+    softmax(logits, 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_k_ranks_each_row_and_breaks_ties_by_index() {
+        let labels: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        let rows = top_k(&[0.2, 0.5, 0.3, 0.4, 0.2, 0.4], 3, 2, &labels);
+        assert_eq!(rows[0].iter().map(|p| p.class).collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(rows[1].iter().map(|p| p.label.as_str()).collect::<Vec<_>>(), vec!["a", "c"]);
+    }
+}

@@ -1,0 +1,191 @@
+//! Image → model input, exactly as a checkpoint expects: shorter side
+//! resized, centre crop, per-channel normalisation. The numbers live in
+//! the model config ([`Preprocess`]); the same functions serve the CLI and
+//! the browser (which decodes with the browser, then calls [`prepare_rgba`]).
+
+use std::path::Path;
+
+use image::imageops::{self, FilterType};
+use image::{ImageReader, Limits, RgbImage, RgbaImage};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Largest decoded image accepted (bytes of pixel memory).
+pub const MAX_DECODED_BYTES: u64 = 1 << 30;
+
+/// Resampling filter for the resize step.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Interpolation {
+    /// Bilinear (triangle) filter.
+    Bilinear,
+    /// Bicubic (Catmull-Rom) filter, timm's default for these models.
+    #[default]
+    Bicubic,
+}
+
+/// How images become input tensors for a set of weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Preprocess {
+    /// Target length of the shorter side before cropping.
+    pub resize: u32,
+    /// Side of the square centre crop (the model's input size).
+    pub crop: u32,
+    /// Per-channel mean (on 0–1 pixel values).
+    pub mean: [f32; 3],
+    /// Per-channel standard deviation.
+    pub std: [f32; 3],
+    /// Resize filter.
+    #[serde(default)]
+    pub interpolation: Interpolation,
+}
+
+impl Preprocess {
+    /// ImageNet statistics, bicubic, centre crop of `crop` after resizing
+    /// the shorter side to `crop / 0.875` (timm's default crop ratio).
+    pub fn for_input(crop: u32) -> Self {
+        let resize = (crop as f64 / 0.875).round() as u32;
+        Self { resize, crop, ..Self::imagenet_bicubic() }
+    }
+
+    /// ImageNet mean/std, resize 256, crop 224, bicubic (timm's defaults
+    /// for S²-MLPv2 / AS-MLP).
+    pub fn imagenet_bicubic() -> Self {
+        Self { resize: 256, crop: 224, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], interpolation: Interpolation::Bicubic }
+    }
+
+    /// Mean/std 0.5, resize 256, crop 224, bicubic (timm's Mixer weights).
+    pub fn imagenet_inception() -> Self {
+        Self { resize: 256, crop: 224, mean: [0.5; 3], std: [0.5; 3], interpolation: Interpolation::Bicubic }
+    }
+
+    /// CIFAR-10 statistics, whole image resized to 32×32.
+    pub fn cifar10() -> Self {
+        Self { resize: 32, crop: 32, mean: [0.4914, 0.4822, 0.4465], std: [0.2470, 0.2435, 0.2616], interpolation: Interpolation::Bilinear }
+    }
+
+    /// Normalised CHW floats `3 × crop × crop` from an RGB image.
+    pub fn apply(&self, image: &RgbImage) -> Vec<f32> {
+        let (w, h) = image.dimensions();
+        let short = w.min(h).max(1);
+        let scale = self.resize.max(self.crop) as f64 / short as f64;
+        let new_w = ((w as f64 * scale).round() as u32).max(self.crop);
+        let new_h = ((h as f64 * scale).round() as u32).max(self.crop);
+        let filter = match self.interpolation {
+            Interpolation::Bilinear => FilterType::Triangle,
+            Interpolation::Bicubic => FilterType::CatmullRom,
+        };
+        let resized = if (new_w, new_h) == (w, h) { image.clone() } else { imageops::resize(image, new_w, new_h, filter) };
+        let left = (new_w - self.crop) / 2;
+        let top = (new_h - self.crop) / 2;
+        let crop = self.crop as usize;
+        let mut out = vec![0.0f32; 3 * crop * crop];
+        for y in 0..crop {
+            for x in 0..crop {
+                let pixel = resized.get_pixel(left + x as u32, top + y as u32);
+                for c in 0..3 {
+                    let v = pixel[c] as f32 / 255.0;
+                    out[(c * crop + y) * crop + x] = (v - self.mean[c]) / self.std[c];
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Flattens RGBA pixels onto white (so transparent areas read as white
+/// paper, not black) and returns the RGB image.
+pub fn rgba_to_rgb(rgba: &RgbaImage) -> RgbImage {
+    RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
+        let p = rgba.get_pixel(x, y);
+        let a = p[3] as u32;
+        let blend = |c: u8| ((c as u32 * a + 255 * (255 - a) + 127) / 255) as u8;
+        image::Rgb([blend(p[0]), blend(p[1]), blend(p[2])])
+    })
+}
+
+/// Model input from raw RGBA pixels (what a browser canvas hands out).
+pub fn prepare_rgba(pixels: Vec<u8>, width: u32, height: u32, preprocess: &Preprocess) -> Result<Vec<f32>> {
+    let rgba = RgbaImage::from_raw(width, height, pixels).ok_or_else(|| Error::Image {
+        path: "pixels".into(),
+        reason: format!("pixel buffer does not hold {width}×{height} RGBA pixels"),
+    })?;
+    Ok(preprocess.apply(&rgba_to_rgb(&rgba)))
+}
+
+/// Decodes an encoded image (format guessed from its bytes), with memory
+/// limits so that a huge image is refused instead of exhausting memory.
+pub fn decode(bytes: &[u8], label: &Path) -> Result<RgbImage> {
+    let fail = |reason: String| Error::Image { path: label.to_path_buf(), reason };
+    if bytes.is_empty() {
+        return Err(fail("the file is empty".into()));
+    }
+    let mut reader = ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| fail(e.to_string()))?;
+    if reader.format().is_none() {
+        return Err(fail("not a recognised image format (JPEG, PNG, GIF, BMP, WebP)".into()));
+    }
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(MAX_DECODED_BYTES);
+    reader.limits(limits);
+    let image = reader.decode().map_err(|e| fail(e.to_string()))?;
+    Ok(rgba_to_rgb(&image.to_rgba8()))
+}
+
+/// Reads and decodes an image file.
+pub fn load(path: &Path) -> Result<RgbImage> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    decode(&bytes, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constant_image_normalises_to_known_values() {
+        let p = Preprocess::cifar10();
+        let image = RgbImage::from_pixel(64, 48, image::Rgb([255, 0, 128]));
+        let out = p.apply(&image);
+        assert_eq!(out.len(), 3 * 32 * 32);
+        let expect = |c: usize, v: f32| (v - p.mean[c]) / p.std[c];
+        assert!((out[0] - expect(0, 1.0)).abs() < 1e-5);
+        assert!((out[32 * 32] - expect(1, 0.0)).abs() < 1e-5);
+        assert!((out[2 * 32 * 32 + 5] - expect(2, 128.0 / 255.0)).abs() < 1e-5);
+    }
+
+    #[test]
+    fn centre_crop_keeps_the_middle_of_wide_images() {
+        // 96×32 image: left third black, middle white, right third black.
+        let image = RgbImage::from_fn(96, 32, |x, _| if (32..64).contains(&x) { image::Rgb([255; 3]) } else { image::Rgb([0; 3]) });
+        let p = Preprocess { resize: 32, crop: 32, mean: [0.0; 3], std: [1.0; 3], interpolation: Interpolation::Bilinear };
+        let out = p.apply(&image);
+        assert!(out[..32 * 32].iter().all(|&v| v > 0.99), "crop should be all white");
+    }
+
+    #[test]
+    fn transparent_pixels_become_white() {
+        let rgba = RgbaImage::from_pixel(1, 1, image::Rgba([0, 0, 0, 0]));
+        assert_eq!(rgba_to_rgb(&rgba).get_pixel(0, 0).0, [255, 255, 255]);
+    }
+
+    #[test]
+    fn bad_bytes_give_clear_errors() {
+        let path = Path::new("x.jpg");
+        assert!(decode(&[], path).unwrap_err().to_string().contains("empty"));
+        let err = decode(b"hello, not an image", path).unwrap_err().to_string();
+        assert!(err.contains("x.jpg") && err.contains("not a recognised image"), "{err}");
+        let mut png = Vec::new();
+        RgbImage::new(4, 4).write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+        assert!(decode(&png[..png.len() / 2], path).is_err(), "truncated PNG must fail");
+        assert!(decode(&png, path).is_ok());
+    }
+
+    #[test]
+    fn rgba_buffer_of_wrong_length_is_refused() {
+        assert!(prepare_rgba(vec![0; 7], 2, 1, &Preprocess::cifar10()).is_err());
+        assert_eq!(prepare_rgba(vec![0; 8], 2, 1, &Preprocess::cifar10()).unwrap().len(), 3 * 32 * 32);
+    }
+}

@@ -1,0 +1,32 @@
+//! Tensor adaptations applied while loading PyTorch-layout checkpoints.
+
+use burn::store::burn_pack::Tensor as PackTensor;
+use burn::store::{bridge, ModuleAdapter, ModuleContext};
+use burn::tensor::Shape;
+
+/// Turns a 1×1 convolution kernel `(out, in, 1, 1)` loaded into a burn
+/// `Linear` into a matrix `(out, in)`; burn's PyTorch adapter then
+/// transposes it. AS-MLP's checkpoints store all its projections this way.
+#[derive(Debug, Clone, Default)]
+pub struct PointwiseConvToLinear;
+
+impl ModuleAdapter for PointwiseConvToLinear {
+    fn adapt(&self, tensor: PackTensor, ctx: ModuleContext<'_>) -> PackTensor {
+        let is_linear_weight = ctx.module_type() == Some("Struct:Linear") && tensor.name.ends_with("weight");
+        let dims = tensor.shape.as_slice().to_vec();
+        if !(is_linear_weight && dims.len() == 4 && dims[2] == 1 && dims[3] == 1) {
+            return tensor;
+        }
+        let (name, dtype) = (tensor.name.clone(), tensor.dtype);
+        let matrix = Shape::from(vec![dims[0], dims[1]]);
+        let target = matrix.clone();
+        bridge::map_data(tensor, name, dtype, matrix, move |data| {
+            let dtype = data.dtype();
+            burn::tensor::TensorData::from_bytes_vec(data.into_bytes().to_vec(), target.clone(), dtype)
+        })
+    }
+
+    fn clone_box(&self) -> Box<dyn ModuleAdapter> {
+        Box::new(self.clone())
+    }
+}

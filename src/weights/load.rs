@@ -1,0 +1,184 @@
+//! Loading weights into a freshly built model, with errors that name the
+//! first offending tensor.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+
+use burn::store::burn_pack::{Bytes, Reader};
+use burn::store::{
+    ApplyError, ApplyResult, BurnpackStore, FloatCastAdapter, ModuleAdapter, ModuleSnapshot, ModuleStore, PyTorchToBurnAdapter,
+    PytorchStore, SafetensorsStore,
+};
+use burn::tensor::{DType, Device};
+
+use super::adapter::PointwiseConvToLinear;
+use super::format::{detect_format, WeightFormat};
+use super::CONFIG_METADATA_KEY;
+use crate::error::{Error, Result};
+use crate::models::{Model, ModelConfig};
+
+/// A model with its weights and where they came from.
+#[derive(Debug)]
+pub struct LoadedModel {
+    /// The ready model.
+    pub model: Model,
+    /// Its configuration (from the file where it carries one).
+    pub config: ModelConfig,
+    /// The container the weights were read from.
+    pub format: WeightFormat,
+}
+
+/// Top-level keys under which training scripts nest a state dict.
+const NESTED_STATE_DICT_KEYS: [&str; 3] = ["model", "state_dict", "model_state"];
+
+fn weights_error(source: &str, reason: impl Into<String>) -> Error {
+    Error::Weights { source_name: source.to_string(), reason: reason.into() }
+}
+
+/// The adapters for PyTorch-layout files: 1×1 kernels to matrices, then
+/// burn's PyTorch conventions, then everything to f32.
+fn pytorch_adapter() -> impl ModuleAdapter + 'static {
+    PointwiseConvToLinear.chain(PyTorchToBurnAdapter).chain(FloatCastAdapter::to(DType::F32))
+}
+
+/// The model config stored in a burnpack file's metadata, if any.
+pub fn read_config(bytes: &[u8]) -> Result<Option<ModelConfig>> {
+    if detect_format(bytes) != Some(WeightFormat::Burnpack) {
+        return Ok(None);
+    }
+    let reader = Reader::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
+        .map_err(|e| weights_error("burnpack", format!("unreadable burnpack: {e}")))?;
+    match reader.metadata().get(CONFIG_METADATA_KEY) {
+        None => Ok(None),
+        Some(json) => serde_json::from_str(json)
+            .map(Some)
+            .map_err(|e| weights_error("burnpack", format!("stored model config is invalid: {e}"))),
+    }
+}
+
+/// Picks the config: the file's own (checked against the requested one) or
+/// the requested one.
+fn resolve_config(stored: Option<ModelConfig>, requested: Option<&ModelConfig>, source: &str) -> Result<ModelConfig> {
+    match (stored, requested) {
+        (Some(stored), Some(requested)) if stored.arch != requested.arch || stored.num_classes != requested.num_classes => {
+            Err(weights_error(
+                source,
+                format!(
+                    "the file holds a {} model ({} classes) that differs from the requested {} config; \
+                     leave out --model to use the file's own",
+                    stored.arch_name(),
+                    stored.num_classes,
+                    requested.arch_name()
+                ),
+            ))
+        }
+        (Some(stored), _) => Ok(stored),
+        (None, Some(requested)) => Ok(requested.clone()),
+        (None, None) => Err(weights_error(source, "the file carries no model config; name the variant with --model")),
+    }
+}
+
+/// Loads a weight file (safetensors, PyTorch or burnpack) for `config`
+/// (optional for burnpack files that carry their config).
+pub fn load_model(path: &Path, config: Option<&ModelConfig>, device: &Device) -> Result<LoadedModel> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    let label = path.display().to_string();
+    if detect_format(&bytes) == Some(WeightFormat::Pytorch) {
+        let config = resolve_config(None, config, &label)?;
+        let mut model = config.init(device)?;
+        load_pytorch_file(&mut model, path, &label)?;
+        return Ok(LoadedModel { model, config, format: WeightFormat::Pytorch });
+    }
+    load_model_from_bytes(bytes, &label, config, device)
+}
+
+/// Loads weights held in memory (safetensors or burnpack; the browser's
+/// path). `label` names the source in errors.
+pub fn load_model_from_bytes(bytes: Vec<u8>, label: &str, config: Option<&ModelConfig>, device: &Device) -> Result<LoadedModel> {
+    let format = match detect_format(&bytes) {
+        Some(WeightFormat::Pytorch) => {
+            return Err(weights_error(label, "PyTorch files are read from disk only; convert them with `shiftscope convert`"))
+        }
+        Some(format) => format,
+        None if bytes.is_empty() => return Err(weights_error(label, "the file is empty")),
+        None => return Err(weights_error(label, "not a safetensors, burnpack or PyTorch file")),
+    };
+    let config = resolve_config(read_config(&bytes)?, config, label)?;
+    let mut model = config.init(device)?;
+    let result = guarded(label, || match format {
+        WeightFormat::Safetensors => {
+            let mut store = SafetensorsStore::from_bytes(Some(bytes))
+                .with_from_adapter(pytorch_adapter())
+                .skip_enum_variants(true)
+                .validate(false)
+                .allow_partial(true);
+            model.load_from(&mut store).map_err(|e| e.to_string())
+        }
+        _ => {
+            let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(bytes)))
+                .with_from_adapter(FloatCastAdapter::to(DType::F32))
+                .validate(false)
+                .allow_partial(true);
+            model.load_from(&mut store).map_err(|e| e.to_string())
+        }
+    })?;
+    check_complete(&result, label)?;
+    Ok(LoadedModel { model, config, format })
+}
+
+fn load_pytorch_file(model: &mut Model, path: &Path, label: &str) -> Result<()> {
+    let keys = guarded(label, || {
+        PytorchStore::from_file(path).keys().map_err(|e| e.to_string())
+    })?;
+    let nested = NESTED_STATE_DICT_KEYS.iter().find(|k| keys.iter().any(|key| key.starts_with(&format!("{k}."))));
+    let result = guarded(label, || {
+        let mut store = PytorchStore::from_file(path).with_key_remapping(r"^module\.", "");
+        if let Some(key) = nested {
+            store = store.with_top_level_key(*key);
+        }
+        let tensors = store.get_all_tensors().map_err(|e| e.to_string())?.values().cloned().collect();
+        Ok(model.apply(tensors, None, Some(Box::new(pytorch_adapter())), true))
+    })?;
+    check_complete(&result, label)
+}
+
+/// Runs a store operation, turning both its errors and any panic inside
+/// the decoder into a weights error.
+fn guarded<T>(label: &str, f: impl FnOnce() -> std::result::Result<T, String>) -> Result<T> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(reason)) => Err(weights_error(label, reason)),
+        Err(_) => Err(weights_error(label, "the file is corrupt (the decoder gave up)")),
+    }
+}
+
+/// Fails unless every model tensor was loaded, with the right shape, and
+/// every file tensor was used.
+fn check_complete(result: &ApplyResult, label: &str) -> Result<()> {
+    if let Some(error) = result.errors.first() {
+        let reason = match error {
+            ApplyError::ShapeMismatch { path, expected, found } => {
+                format!("tensor `{path}` has shape {:?}, the model expects {:?}", found.as_slice(), expected.as_slice())
+            }
+            other => format!("tensor error: {other}"),
+        };
+        return Err(weights_error(label, format!("{reason} ({} tensor errors in all)", result.errors.len())));
+    }
+    if let Some((path, _)) = result.missing.first() {
+        return Err(weights_error(
+            label,
+            format!(
+                "tensor `{path}` is missing ({} of {} model tensors missing) — wrong architecture or variant?",
+                result.missing.len(),
+                result.missing.len() + result.applied.len()
+            ),
+        ));
+    }
+    if let Some(path) = result.unused.first() {
+        return Err(weights_error(
+            label,
+            format!("tensor `{path}` does not belong to this model ({} unexpected tensors) — wrong architecture or variant?", result.unused.len()),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,23 @@
+//! Checkpoint I/O through `burn::store`.
+//!
+//! - **In**: safetensors and PyTorch `.pth` files in PyTorch layout (official
+//!   AS-MLP and timm Mixer state dicts load unchanged, S²-MLPv2 with the keys
+//!   of `docs/architectures.md`), and burnpack files written by shiftscope.
+//! - **Out**: burnpack in burn's layout, f32, f16 or 8-bit quantized, with
+//!   the model config stored in the file's metadata so a weight file is
+//!   self-describing.
+//!
+//! Every failure names the file and the first offending tensor; the model
+//! is only handed out once every tensor loaded cleanly.
+
+mod adapter;
+mod format;
+mod load;
+mod save;
+
+pub use format::{detect_format, WeightFormat};
+pub use load::{load_model, load_model_from_bytes, read_config, LoadedModel};
+pub use save::{save_burnpack, to_burnpack_bytes, StorageDType};
+
+/// Burnpack metadata key holding the model config as JSON.
+pub const CONFIG_METADATA_KEY: &str = "shiftscope.config";

@@ -1,0 +1,63 @@
+//! Helpers shared by the integration tests: fixture paths, reading the
+//! reference outputs, comparing tensors.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use shiftscope::models::ModelConfig;
+use shiftscope::{Device, Tensor, TensorData};
+
+/// The fixture directories the PyTorch references wrote.
+pub const FIXTURES: [&str; 5] = ["s2mlpv2", "s2mlpv2_mean", "asmlp", "asmlp_dilated", "mixer"];
+
+/// `tests/fixtures/<name>`.
+pub fn fixture_dir(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+/// The model config of a fixture.
+pub fn fixture_config(name: &str) -> ModelConfig {
+    let text = std::fs::read_to_string(fixture_dir(name).join("config.json")).expect("fixture config");
+    serde_json::from_str(&text).expect("fixture config parses")
+}
+
+/// A named f32 array with its shape.
+pub struct Array {
+    pub values: Vec<f32>,
+    pub shape: Vec<usize>,
+}
+
+/// Every tensor of a fixture's `io.safetensors`.
+pub fn fixture_io(name: &str) -> HashMap<String, Array> {
+    let bytes = std::fs::read(fixture_dir(name).join("io.safetensors")).expect("fixture io");
+    let file = safetensors::SafeTensors::deserialize(&bytes).expect("io parses");
+    file.tensors()
+        .into_iter()
+        .map(|(key, view)| {
+            let values = view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+            (key, Array { values, shape: view.shape().to_vec() })
+        })
+        .collect()
+}
+
+/// The CPU device the tests run on.
+pub fn device() -> Device {
+    Device::flex()
+}
+
+/// An array as a tensor of rank `D` on `device`.
+pub fn tensor<const D: usize>(array: &Array, device: &Device) -> Tensor<D> {
+    Tensor::from_data(TensorData::new(array.values.clone(), array.shape.clone()), device)
+}
+
+/// Flat f32 values of a tensor.
+pub fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+    t.into_data().convert::<f32>().try_into_vec::<f32>().expect("f32 data")
+}
+
+/// Largest absolute elementwise difference.
+pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len(), "length differs");
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+}
