@@ -1,7 +1,9 @@
 //! From logits to ranked, named predictions.
 
 use burn::tensor::activation::softmax;
-use burn::tensor::Tensor;
+use burn::tensor::{Device, Tensor, TensorData};
+
+use crate::models::ModelConfig;
 
 /// One ranked class.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +34,20 @@ pub fn top_k(probabilities: &[f32], num_classes: usize, k: usize, labels: &[Stri
                 .collect()
         })
         .collect()
+}
+
+/// Stacks preprocessed CHW images (see [`crate::preprocess`]) into the
+/// model's NCHW input batch.
+pub fn input_batch(images: &[Vec<f32>], config: &ModelConfig, device: &Device) -> Tensor<4> {
+    let side = config.image_size;
+    let flat: Vec<f32> = images.iter().flatten().copied().collect();
+    Tensor::from_data(TensorData::new(flat, [images.len(), config.in_channels, side, side]), device)
+}
+
+/// Reads a float tensor back (synchronously: native only) as `f32`s.
+pub fn to_f32_vec<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
+    let data = tensor.into_data().convert::<f32>();
+    data.try_to_vec::<f32>().expect("converted to f32 just above")
 }
 
 /// Softmax over classes of `(B, classes)` logits.

@@ -15,7 +15,7 @@ pub fn arange_map(h: usize, w: usize, c: usize) -> Tensor<4> {
 
 /// Reads a tensor back as a flat `Vec<f32>`.
 pub fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().to_vec::<f32>().expect("f32 tensor")
+    t.into_data().try_to_vec::<f32>().expect("f32 tensor")
 }
 
 /// Asserts two slices agree elementwise within `tol`.

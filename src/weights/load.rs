@@ -152,18 +152,10 @@ fn guarded<T>(label: &str, f: impl FnOnce() -> std::result::Result<T, String>) -
     }
 }
 
-/// Fails unless every model tensor was loaded, with the right shape, and
-/// every file tensor was used.
+/// Fails unless every model tensor was present, had the right shape, and
+/// every file tensor was used — checked in that order, so a file of another
+/// architecture is reported as such before any shape detail.
 fn check_complete(result: &ApplyResult, label: &str) -> Result<()> {
-    if let Some(error) = result.errors.first() {
-        let reason = match error {
-            ApplyError::ShapeMismatch { path, expected, found } => {
-                format!("tensor `{path}` has shape {:?}, the model expects {:?}", found.as_slice(), expected.as_slice())
-            }
-            other => format!("tensor error: {other}"),
-        };
-        return Err(weights_error(label, format!("{reason} ({} tensor errors in all)", result.errors.len())));
-    }
     if let Some((path, _)) = result.missing.first() {
         return Err(weights_error(
             label,
@@ -173,6 +165,15 @@ fn check_complete(result: &ApplyResult, label: &str) -> Result<()> {
                 result.missing.len() + result.applied.len()
             ),
         ));
+    }
+    if let Some(error) = result.errors.first() {
+        let reason = match error {
+            ApplyError::ShapeMismatch { path, expected, found } => {
+                format!("tensor `{path}` has shape {:?}, the model expects {:?}", found.as_slice(), expected.as_slice())
+            }
+            other => format!("tensor error: {other}"),
+        };
+        return Err(weights_error(label, format!("{reason} ({} tensor errors in all)", result.errors.len())));
     }
     if let Some(path) = result.unused.first() {
         return Err(weights_error(

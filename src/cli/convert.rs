@@ -1,0 +1,36 @@
+//! `shiftscope convert`: checkpoints to compact burnpack weights, with the
+//! size and the logit drift of the conversion reported.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use shiftscope::models::ModelConfig;
+use shiftscope::weights::{load_model, load_model_from_bytes, to_burnpack_bytes, StorageDType};
+use shiftscope::{Device, Error, Tensor};
+
+/// Loads `input`, writes it as `dtype` burnpack to `output`, reloads the
+/// result and prints how far its logits drift from the source's.
+pub fn run(config: Option<&ModelConfig>, dtype: StorageDType, input: &Path, output: &Path) -> Result<ExitCode, Error> {
+    let device = Device::flex();
+    eprintln!("[1/4] reading {}", input.display());
+    let source = load_model(input, config, &device)?;
+    let config = source.config.clone();
+    eprintln!("[2/4] loaded {} weights ({} model)", source.format.name(), config.arch_name());
+    let bytes = to_burnpack_bytes(&source.model, &config, dtype)?;
+    eprintln!("[3/4] writing {} ({} bytes)", output.display(), bytes.len());
+    std::fs::write(output, &bytes).map_err(|source| Error::Io { path: output.to_path_buf(), source })?;
+    eprintln!("[4/4] checking the converted weights");
+    let converted = load_model_from_bytes(bytes.clone(), &output.display().to_string(), None, &device)?;
+    device.seed(7);
+    let side = config.image_size;
+    let probe: Tensor<4> = Tensor::random([2, config.in_channels, side, side], burn::tensor::Distribution::Normal(0.0, 1.0), &device);
+    let reference = source.model.forward(probe.clone());
+    let drift = (converted.model.forward(probe) - reference.clone()).abs().max().into_scalar::<f32>();
+    let scale = reference.abs().max().into_scalar::<f32>();
+    println!(
+        "{}: {} bytes, {dtype:?}, max |Δlogit| {drift:.3e} (max |logit| {scale:.3})",
+        output.display(),
+        bytes.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,52 @@
+//! `shiftscope info`: the variant table.
+
+use std::process::ExitCode;
+
+use serde_json::json;
+use shiftscope::models::registry::variants;
+use shiftscope::Error;
+
+/// Prints every variant as a table or as JSON.
+pub fn run(as_json: bool) -> Result<ExitCode, Error> {
+    let rows = variants();
+    if as_json {
+        let list: Vec<_> = rows
+            .iter()
+            .map(|v| {
+                let cost = v.config.cost();
+                json!({
+                    "name": v.name,
+                    "arch": v.config.arch_name(),
+                    "summary": v.summary,
+                    "params": cost.params,
+                    "flops": cost.macs,
+                    "flops_unit": "multiply-adds",
+                    "input_size": v.config.image_size,
+                    "num_classes": v.config.num_classes,
+                    "paper_params_m": v.paper.map(|p| p.params_m),
+                    "paper_gflops": v.paper.map(|p| p.gmacs),
+                    "paper_top1": v.paper.and_then(|p| p.top1),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&list).expect("JSON of plain values"));
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{:<16} {:>9} {:>9} {:>7} {:>7}   {:<16} {}", "variant", "params", "GFLOPs", "input", "classes", "paper (M / G)", "summary");
+    for v in &rows {
+        let cost = v.config.cost();
+        let paper = v.paper.map_or(String::from("-"), |p| format!("{:.1} / {:.1}", p.params_m, p.gmacs));
+        println!(
+            "{:<16} {:>8.2}M {:>9.3} {:>7} {:>7}   {:<16} {}",
+            v.name,
+            cost.params as f64 / 1e6,
+            cost.macs as f64 / 1e9,
+            format!("{0}×{0}", v.config.image_size),
+            v.config.num_classes,
+            paper,
+            v.summary
+        );
+    }
+    println!("FLOPs are multiply-adds of the linear and convolution layers, as the papers count them.");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,130 @@
+//! The `shiftscope` binary end to end: `info`, `predict`, `convert`, and
+//! the exit codes scripts rely on.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::fixture_dir;
+
+fn shiftscope(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_shiftscope")).args(args).output().expect("binary runs")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A 48×40 PNG with a colour gradient, in a fresh temp dir.
+fn sample_image(dir: &Path) -> PathBuf {
+    let path = dir.join("gradient.png");
+    image::RgbImage::from_fn(48, 40, |x, y| image::Rgb([(x * 5) as u8, (y * 6) as u8, 128])).save(&path).unwrap();
+    path
+}
+
+fn fixture(name: &str, file: &str) -> String {
+    fixture_dir(name).join(file).display().to_string()
+}
+
+#[test]
+fn info_lists_every_variant_and_json_has_the_fields_scripts_need() {
+    let out = shiftscope(&["info"]);
+    assert!(out.status.success());
+    for name in ["s2mlpv2_small7", "asmlp_tiny", "mixer_b16", "s2mlpv2_compact"] {
+        assert!(stdout(&out).contains(name), "table lacks {name}");
+    }
+    let out = shiftscope(&["info", "--json"]);
+    assert!(out.status.success());
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let small7 = rows.iter().find(|r| r["name"] == "s2mlpv2_small7").unwrap();
+    assert_eq!(small7["input_size"], 224);
+    assert_eq!(small7["num_classes"], 1000);
+    let params = small7["params"].as_u64().unwrap() as f64;
+    let flops = small7["flops"].as_u64().unwrap() as f64;
+    assert!((params / 25e6 - 1.0).abs() < 0.02 && (flops / 6.9e9 - 1.0).abs() < 0.05);
+}
+
+#[test]
+fn predict_prints_top5_with_cifar_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = sample_image(dir.path());
+    let image = image.to_str().unwrap();
+    let (config, weights) = (fixture("mixer", "config.json"), fixture("mixer", "weights.safetensors"));
+    let out = shiftscope(&["predict", "--model", &config, "--weights", &weights, "--json", image]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let results: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let top = results[0]["top"].as_array().unwrap();
+    assert_eq!(top.len(), 5);
+    let cifar = shiftscope::labels::CIFAR10;
+    let probs: Vec<f64> = top.iter().map(|p| p["probability"].as_f64().unwrap()).collect();
+    assert!(probs.windows(2).all(|w| w[0] >= w[1]), "sorted best first");
+    assert!(probs.iter().sum::<f64>() <= 1.0 + 1e-5);
+    for p in top {
+        assert_eq!(p["label"].as_str().unwrap(), cifar[p["class"].as_u64().unwrap() as usize]);
+    }
+    // The text form shows the same best class.
+    let text = shiftscope(&["predict", "--model", &config, "--weights", &weights, image]);
+    assert!(stdout(&text).contains("1. ") && stdout(&text).contains(top[0]["label"].as_str().unwrap()));
+}
+
+#[test]
+fn unreadable_images_exit_3_but_good_ones_still_print() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = sample_image(dir.path());
+    let text_file = dir.path().join("notes.jpg");
+    std::fs::write(&text_file, "not an image").unwrap();
+    let out = shiftscope(&[
+        "predict", "--model", &fixture("mixer", "config.json"), "--weights", &fixture("mixer", "weights.safetensors"),
+        good.to_str().unwrap(), "/nonexistent/cat.jpg", text_file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stdout(&out).contains("gradient.png"));
+    assert!(stderr(&out).contains("/nonexistent/cat.jpg"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("notes.jpg") && stderr(&out).contains("not a recognised image"), "{}", stderr(&out));
+}
+
+#[test]
+fn bad_weights_and_unknown_variants_exit_4() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = sample_image(dir.path());
+    let image = image.to_str().unwrap();
+    // Mixer weights for an S²-MLPv2 config.
+    let out = shiftscope(&["predict", "--model", &fixture("s2mlpv2", "config.json"), "--weights", &fixture("mixer", "weights.safetensors"), image]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(stderr(&out).contains("missing"), "{}", stderr(&out));
+    let out = shiftscope(&["predict", "--model", "resnet50", "--weights", &fixture("mixer", "weights.safetensors"), image]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(stderr(&out).contains("unknown model variant"));
+    let out = shiftscope(&["predict", "--model", "mixer_compact", "--weights", "/nonexistent/w.safetensors", image]);
+    assert_eq!(out.status.code(), Some(3));
+    let out = shiftscope(&["predict", "--weights", &fixture("mixer", "weights.safetensors"), image]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(stderr(&out).contains("--model"), "{}", stderr(&out));
+}
+
+#[test]
+fn convert_to_f16_keeps_the_prediction_and_needs_no_config_afterwards() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = sample_image(dir.path());
+    let image = image.to_str().unwrap();
+    let out_file = dir.path().join("asmlp.bpk");
+    let config = fixture("asmlp", "config.json");
+    let out = shiftscope(&["convert", "--model", &config, "--dtype", "f16", &fixture("asmlp", "weights.pth"), out_file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("max |Δlogit|"));
+    let top1 = |out: Output| -> String {
+        let results: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+        results[0]["top"][0]["label"].as_str().unwrap().to_string()
+    };
+    let original = shiftscope(&["predict", "--model", &config, "--weights", &fixture("asmlp", "weights.safetensors"), "--json", image]);
+    let converted = shiftscope(&["predict", "--weights", out_file.to_str().unwrap(), "--json", image]);
+    assert!(converted.status.success(), "{}", stderr(&converted));
+    assert_eq!(top1(original), top1(converted));
+    let bad = shiftscope(&["convert", "--dtype", "f8", &fixture("asmlp", "weights.pth"), "x.bpk"]);
+    assert_eq!(bad.status.code(), Some(4));
+}
