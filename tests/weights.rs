@@ -70,7 +70,7 @@ fn load_error(bytes: Vec<u8>, config_of: &str) -> String {
 fn truncated_and_corrupt_files_are_refused_without_panic() {
     let good = fixture_bytes("mixer");
     let err = load_error(good[..good.len() / 2].to_vec(), "mixer");
-    assert!(err.contains("bad.safetensors"), "{err}");
+    assert!(err.contains("bad.safetensors") && err.contains("truncated or corrupt"), "{err}");
     let err = load_error(Vec::new(), "mixer");
     assert!(err.contains("empty"), "{err}");
     let err = load_error(b"this is not a weight file at all".to_vec(), "mixer");
@@ -80,6 +80,16 @@ fn truncated_and_corrupt_files_are_refused_without_panic() {
     corrupt[9..20].copy_from_slice(b"!!!!!!!!!!!");
     let err = load_error(corrupt, "mixer");
     assert!(err.contains("bad.safetensors"), "{err}");
+}
+
+#[test]
+fn nan_filled_tensors_are_reported_by_name() {
+    let mut bytes = fixture_bytes("mixer");
+    let header = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    // Overwrite the start of the data section with NaN bit patterns.
+    bytes[8 + header..8 + header + 64].fill(0xff);
+    let err = load_error(bytes, "mixer");
+    assert!(err.contains("NaN") && err.contains('`'), "{err}");
 }
 
 #[test]

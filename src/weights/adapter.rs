@@ -1,8 +1,10 @@
 //! Tensor adaptations applied while loading PyTorch-layout checkpoints.
 
+use std::sync::{Arc, Mutex};
+
 use burn::store::burn_pack::Tensor as PackTensor;
 use burn::store::{bridge, ModuleAdapter, ModuleContext};
-use burn::tensor::Shape;
+use burn::tensor::{DType, Shape};
 
 /// Turns a 1×1 convolution kernel `(out, in, 1, 1)` loaded into a burn
 /// `Linear` into a matrix `(out, in)`; burn's PyTorch adapter then
@@ -23,6 +25,37 @@ impl ModuleAdapter for PointwiseConvToLinear {
         bridge::map_data(tensor, name, dtype, matrix, move |data| {
             let dtype = data.dtype();
             burn::tensor::TensorData::from_bytes_vec(data.into_bytes().to_vec(), target.clone(), dtype)
+        })
+    }
+
+    fn clone_box(&self) -> Box<dyn ModuleAdapter> {
+        Box::new(self.clone())
+    }
+}
+
+/// Records the names of float tensors holding NaN or infinite values as
+/// they are read (a corrupt file's usual symptom); runs last in the chain,
+/// on f32 data, and leaves the data unchanged.
+#[derive(Debug, Clone, Default)]
+pub struct NonFiniteDetector {
+    /// Names of the offending tensors, in load order.
+    pub offenders: Arc<Mutex<Vec<String>>>,
+}
+
+impl ModuleAdapter for NonFiniteDetector {
+    fn adapt(&self, tensor: PackTensor, _ctx: ModuleContext<'_>) -> PackTensor {
+        if tensor.dtype != DType::F32 {
+            return tensor;
+        }
+        let (name, shape) = (tensor.name.clone(), tensor.shape.clone());
+        let offenders = Arc::clone(&self.offenders);
+        let label = name.clone();
+        bridge::map_data(tensor, name, DType::F32, shape, move |data| {
+            let finite = data.as_slice::<f32>().map_or(true, |values| values.iter().all(|v| v.is_finite()));
+            if !finite {
+                offenders.lock().unwrap_or_else(|e| e.into_inner()).push(label.clone());
+            }
+            data
         })
     }
 

@@ -11,7 +11,7 @@ use burn::store::{
 };
 use burn::tensor::{DType, Device};
 
-use super::adapter::PointwiseConvToLinear;
+use super::adapter::{NonFiniteDetector, PointwiseConvToLinear};
 use super::format::{detect_format, WeightFormat};
 use super::CONFIG_METADATA_KEY;
 use crate::error::{Error, Result};
@@ -36,9 +36,17 @@ fn weights_error(source: &str, reason: impl Into<String>) -> Error {
 }
 
 /// The adapters for PyTorch-layout files: 1×1 kernels to matrices, then
-/// burn's PyTorch conventions, then everything to f32.
-fn pytorch_adapter() -> impl ModuleAdapter + 'static {
-    PointwiseConvToLinear.chain(PyTorchToBurnAdapter).chain(FloatCastAdapter::to(DType::F32))
+/// burn's PyTorch conventions, then everything to f32, then the NaN check.
+fn pytorch_adapter(detector: &NonFiniteDetector) -> impl ModuleAdapter + 'static {
+    PointwiseConvToLinear
+        .chain(PyTorchToBurnAdapter)
+        .chain(FloatCastAdapter::to(DType::F32))
+        .chain(detector.clone())
+}
+
+/// The adapters for burnpack files (burn's own layout).
+fn burnpack_adapter(detector: &NonFiniteDetector) -> impl ModuleAdapter + 'static {
+    FloatCastAdapter::to(DType::F32).chain(detector.clone())
 }
 
 /// The model config stored in a burnpack file's metadata, if any.
@@ -105,41 +113,48 @@ pub fn load_model_from_bytes(bytes: Vec<u8>, label: &str, config: Option<&ModelC
     };
     let config = resolve_config(read_config(&bytes)?, config, label)?;
     let mut model = config.init(device)?;
+    let detector = NonFiniteDetector::default();
     let result = guarded(label, || match format {
         WeightFormat::Safetensors => {
             let mut store = SafetensorsStore::from_bytes(Some(bytes))
-                .with_from_adapter(pytorch_adapter())
+                .with_from_adapter(pytorch_adapter(&detector))
                 .skip_enum_variants(true)
                 .validate(false)
                 .allow_partial(true);
-            model.load_from(&mut store).map_err(|e| e.to_string())
+            model.load_from(&mut store).map_err(|e| unreadable(format, e))
         }
         _ => {
             let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(bytes)))
-                .with_from_adapter(FloatCastAdapter::to(DType::F32))
+                .with_from_adapter(burnpack_adapter(&detector))
                 .validate(false)
                 .allow_partial(true);
-            model.load_from(&mut store).map_err(|e| e.to_string())
+            model.load_from(&mut store).map_err(|e| unreadable(format, e))
         }
     })?;
-    check_complete(&result, label)?;
+    check_complete(&result, &detector, label)?;
     Ok(LoadedModel { model, config, format })
 }
 
 fn load_pytorch_file(model: &mut Model, path: &Path, label: &str) -> Result<()> {
     let keys = guarded(label, || {
-        PytorchStore::from_file(path).keys().map_err(|e| e.to_string())
+        PytorchStore::from_file(path).keys().map_err(|e| unreadable(WeightFormat::Pytorch, e))
     })?;
     let nested = NESTED_STATE_DICT_KEYS.iter().find(|k| keys.iter().any(|key| key.starts_with(&format!("{k}."))));
+    let detector = NonFiniteDetector::default();
     let result = guarded(label, || {
         let mut store = PytorchStore::from_file(path).with_key_remapping(r"^module\.", "");
         if let Some(key) = nested {
             store = store.with_top_level_key(*key);
         }
-        let tensors = store.get_all_tensors().map_err(|e| e.to_string())?.values().cloned().collect();
-        Ok(model.apply(tensors, None, Some(Box::new(pytorch_adapter())), true))
+        let tensors = store.get_all_tensors().map_err(|e| unreadable(WeightFormat::Pytorch, e))?.values().cloned().collect();
+        Ok(model.apply(tensors, None, Some(Box::new(pytorch_adapter(&detector))), true))
     })?;
-    check_complete(&result, label)
+    check_complete(&result, &detector, label)
+}
+
+/// The message for a file its format's reader rejects.
+fn unreadable(format: WeightFormat, error: impl std::fmt::Display) -> String {
+    format!("not a readable {} file, truncated or corrupt? ({error})", format.name())
 }
 
 /// Runs a store operation, turning both its errors and any panic inside
@@ -152,10 +167,10 @@ fn guarded<T>(label: &str, f: impl FnOnce() -> std::result::Result<T, String>) -
     }
 }
 
-/// Fails unless every model tensor was present, had the right shape, and
-/// every file tensor was used — checked in that order, so a file of another
-/// architecture is reported as such before any shape detail.
-fn check_complete(result: &ApplyResult, label: &str) -> Result<()> {
+/// Fails unless every model tensor was present, had the right shape and
+/// finite values, and every file tensor was used — checked in that order,
+/// so a file of another architecture is reported as such before any detail.
+fn check_complete(result: &ApplyResult, detector: &NonFiniteDetector, label: &str) -> Result<()> {
     if let Some((path, _)) = result.missing.first() {
         return Err(weights_error(
             label,
@@ -174,6 +189,13 @@ fn check_complete(result: &ApplyResult, label: &str) -> Result<()> {
             other => format!("tensor error: {other}"),
         };
         return Err(weights_error(label, format!("{reason} ({} tensor errors in all)", result.errors.len())));
+    }
+    let offenders = detector.offenders.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(path) = offenders.first() {
+        return Err(weights_error(
+            label,
+            format!("tensor `{path}` holds NaN or infinite values ({} such tensors) — corrupt file?", offenders.len()),
+        ));
     }
     if let Some(path) = result.unused.first() {
         return Err(weights_error(
