@@ -2,12 +2,11 @@
 //! first offending tensor.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::Path;
 
 use burn::store::burn_pack::{Bytes, Reader};
 use burn::store::{
-    ApplyError, ApplyResult, BurnpackStore, FloatCastAdapter, ModuleAdapter, ModuleSnapshot, ModuleStore, PyTorchToBurnAdapter,
-    PytorchStore, SafetensorsStore,
+    ApplyError, ApplyResult, BurnpackStore, FloatCastAdapter, ModuleAdapter, ModuleSnapshot, PyTorchToBurnAdapter,
+    SafetensorsStore,
 };
 use burn::tensor::{DType, Device};
 
@@ -29,15 +28,15 @@ pub struct LoadedModel {
 }
 
 /// Top-level keys under which training scripts nest a state dict.
-const NESTED_STATE_DICT_KEYS: [&str; 3] = ["model", "state_dict", "model_state"];
+pub(super) const NESTED_STATE_DICT_KEYS: [&str; 3] = ["model", "state_dict", "model_state"];
 
-fn weights_error(source: &str, reason: impl Into<String>) -> Error {
+pub(super) fn weights_error(source: &str, reason: impl Into<String>) -> Error {
     Error::Weights { source_name: source.to_string(), reason: reason.into() }
 }
 
 /// The adapters for PyTorch-layout files: 1×1 kernels to matrices, then
 /// burn's PyTorch conventions, then everything to f32, then the NaN check.
-fn pytorch_adapter(detector: &NonFiniteDetector) -> impl ModuleAdapter + 'static {
+pub(super) fn pytorch_adapter(detector: &NonFiniteDetector) -> impl ModuleAdapter + 'static {
     PointwiseConvToLinear
         .chain(PyTorchToBurnAdapter)
         .chain(FloatCastAdapter::to(DType::F32))
@@ -66,7 +65,7 @@ pub fn read_config(bytes: &[u8]) -> Result<Option<ModelConfig>> {
 
 /// Picks the config: the file's own (checked against the requested one) or
 /// the requested one.
-fn resolve_config(stored: Option<ModelConfig>, requested: Option<&ModelConfig>, source: &str) -> Result<ModelConfig> {
+pub(super) fn resolve_config(stored: Option<ModelConfig>, requested: Option<&ModelConfig>, source: &str) -> Result<ModelConfig> {
     match (stored, requested) {
         (Some(stored), Some(requested)) if stored.arch != requested.arch || stored.num_classes != requested.num_classes => {
             Err(weights_error(
@@ -84,20 +83,6 @@ fn resolve_config(stored: Option<ModelConfig>, requested: Option<&ModelConfig>, 
         (None, Some(requested)) => Ok(requested.clone()),
         (None, None) => Err(weights_error(source, "the file carries no model config; name the variant with --model")),
     }
-}
-
-/// Loads a weight file (safetensors, PyTorch or burnpack) for `config`
-/// (optional for burnpack files that carry their config).
-pub fn load_model(path: &Path, config: Option<&ModelConfig>, device: &Device) -> Result<LoadedModel> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
-    let label = path.display().to_string();
-    if detect_format(&bytes) == Some(WeightFormat::Pytorch) {
-        let config = resolve_config(None, config, &label)?;
-        let mut model = config.init(device)?;
-        load_pytorch_file(&mut model, path, &label)?;
-        return Ok(LoadedModel { model, config, format: WeightFormat::Pytorch });
-    }
-    load_model_from_bytes(bytes, &label, config, device)
 }
 
 /// Loads weights held in memory (safetensors or burnpack; the browser's
@@ -135,31 +120,14 @@ pub fn load_model_from_bytes(bytes: Vec<u8>, label: &str, config: Option<&ModelC
     Ok(LoadedModel { model, config, format })
 }
 
-fn load_pytorch_file(model: &mut Model, path: &Path, label: &str) -> Result<()> {
-    let keys = guarded(label, || {
-        PytorchStore::from_file(path).keys().map_err(|e| unreadable(WeightFormat::Pytorch, e))
-    })?;
-    let nested = NESTED_STATE_DICT_KEYS.iter().find(|k| keys.iter().any(|key| key.starts_with(&format!("{k}."))));
-    let detector = NonFiniteDetector::default();
-    let result = guarded(label, || {
-        let mut store = PytorchStore::from_file(path).with_key_remapping(r"^module\.", "");
-        if let Some(key) = nested {
-            store = store.with_top_level_key(*key);
-        }
-        let tensors = store.get_all_tensors().map_err(|e| unreadable(WeightFormat::Pytorch, e))?.values().cloned().collect();
-        Ok(model.apply(tensors, None, Some(Box::new(pytorch_adapter(&detector))), true))
-    })?;
-    check_complete(&result, &detector, label)
-}
-
 /// The message for a file its format's reader rejects.
-fn unreadable(format: WeightFormat, error: impl std::fmt::Display) -> String {
+pub(super) fn unreadable(format: WeightFormat, error: impl std::fmt::Display) -> String {
     format!("not a readable {} file, truncated or corrupt? ({error})", format.name())
 }
 
 /// Runs a store operation, turning both its errors and any panic inside
 /// the decoder into a weights error.
-fn guarded<T>(label: &str, f: impl FnOnce() -> std::result::Result<T, String>) -> Result<T> {
+pub(super) fn guarded<T>(label: &str, f: impl FnOnce() -> std::result::Result<T, String>) -> Result<T> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(reason)) => Err(weights_error(label, reason)),
@@ -170,7 +138,7 @@ fn guarded<T>(label: &str, f: impl FnOnce() -> std::result::Result<T, String>) -
 /// Fails unless every model tensor was present, had the right shape and
 /// finite values, and every file tensor was used — checked in that order,
 /// so a file of another architecture is reported as such before any detail.
-fn check_complete(result: &ApplyResult, detector: &NonFiniteDetector, label: &str) -> Result<()> {
+pub(super) fn check_complete(result: &ApplyResult, detector: &NonFiniteDetector, label: &str) -> Result<()> {
     if let Some((path, _)) = result.missing.first() {
         return Err(weights_error(
             label,

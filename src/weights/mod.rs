@@ -13,10 +13,14 @@
 mod adapter;
 mod format;
 mod load;
+#[cfg(not(target_arch = "wasm32"))]
+mod load_file;
 mod save;
 
 pub use format::{detect_format, WeightFormat};
-pub use load::{load_model, load_model_from_bytes, read_config, LoadedModel};
+pub use load::{load_model_from_bytes, read_config, LoadedModel};
+#[cfg(not(target_arch = "wasm32"))]
+pub use load_file::load_model;
 pub use save::{save_burnpack, to_burnpack_bytes, StorageDType};
 
 /// Burnpack metadata key holding the model config as JSON.

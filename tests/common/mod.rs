@@ -41,8 +41,14 @@ pub fn fixture_io(name: &str) -> HashMap<String, Array> {
         .collect()
 }
 
-/// The CPU device the tests run on.
+/// The device the tests run on: burn's pure-Rust CPU backend, or — with
+/// `--features vulkan` and `SHIFTSCOPE_TEST_DEVICE=vulkan` — Vulkan (lavapipe
+/// on a machine without a GPU), to show the same model code runs there.
 pub fn device() -> Device {
+    #[cfg(feature = "vulkan")]
+    if std::env::var("SHIFTSCOPE_TEST_DEVICE").as_deref() == Ok("vulkan") {
+        return Device::vulkan(burn::tensor::DeviceKind::DefaultDevice);
+    }
     Device::flex()
 }
 
