@@ -47,12 +47,12 @@ impl AsMlpConfig {
             format!("shift_size must be odd and dilation positive, got {} / {}", self.shift_size, self.dilation)
         })?;
         require(self.mlp_ratio > 0.0, || "mlp_ratio must be positive".into())?;
-        require(self.patch_size > 0 && image_size % self.patch_size == 0, || {
+        require(self.patch_size > 0 && image_size.is_multiple_of(self.patch_size), || {
             format!("patch size {} does not divide input {image_size}", self.patch_size)
         })?;
         let merges = self.depths.len() - 1;
         let side = image_size / self.patch_size;
-        require(side % (1 << merges) == 0, || {
+        require(side.is_multiple_of(1 << merges), || {
             format!("token grid {side} cannot be halved {merges} times for patch merging")
         })
     }

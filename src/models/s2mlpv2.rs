@@ -55,7 +55,7 @@ impl S2MlpV2Config {
         require(self.mlp_ratio > 0.0, || "mlp_ratio must be positive".into())?;
         let mut side = image_size;
         for &p in &self.patch_sizes {
-            require(p > 0 && side % p == 0, || {
+            require(p > 0 && side.is_multiple_of(p), || {
                 format!("patch sizes {:?} do not divide input {image_size}", self.patch_sizes)
             })?;
             side /= p;

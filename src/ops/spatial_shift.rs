@@ -78,7 +78,7 @@ pub fn shift_one_token(x: Tensor<4>, direction: ShiftDirection) -> Tensor<4> {
 pub fn spatial_shift(x: Tensor<4>, order: ShiftOrder) -> Tensor<4> {
     let channels = x.dims()[3];
     assert!(
-        channels % 4 == 0,
+        channels.is_multiple_of(4),
         "spatial shift needs channels divisible by 4, got {channels}"
     );
     let groups = x.chunk(4, 3);
@@ -140,7 +140,7 @@ mod tests {
         // 8 channels: group 0 is channels 0 and 1, both moved down.
         let out = values(spatial_shift(arange_map(2, 2, 8), ShiftOrder::First));
         let v8 = |h: usize, w: usize, c: usize| ((h * 2 + w) * 8 + c) as f32;
-        assert_eq!(out[(2 + 0) * 8 + 1], v8(0, 0, 1));
+        assert_eq!(out[2 * 8 + 1], v8(0, 0, 1));
         // channel 2 (group 1, up) at (0,1) reads (1,1).
         assert_eq!(out[8 + 2], v8(1, 1, 2));
         // channel 7 (group 3, left) at (0,0) reads (0,1).
