@@ -52,7 +52,13 @@ impl Preprocess {
     /// ImageNet mean/std, resize 256, crop 224, bicubic (timm's defaults
     /// for S²-MLPv2 / AS-MLP).
     pub fn imagenet_bicubic() -> Self {
-        Self { resize: 256, crop: 224, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], interpolation: Interpolation::Bicubic }
+        Self {
+            resize: 256,
+            crop: 224,
+            mean: [0.485, 0.456, 0.406],
+            std: [0.229, 0.224, 0.225],
+            interpolation: Interpolation::Bicubic,
+        }
     }
 
     /// Mean/std 0.5, resize 256, crop 224, bicubic (timm's Mixer weights).
@@ -62,7 +68,13 @@ impl Preprocess {
 
     /// CIFAR-10 statistics, whole image resized to 32×32.
     pub fn cifar10() -> Self {
-        Self { resize: 32, crop: 32, mean: [0.4914, 0.4822, 0.4465], std: [0.2470, 0.2435, 0.2616], interpolation: Interpolation::Bilinear }
+        Self {
+            resize: 32,
+            crop: 32,
+            mean: [0.4914, 0.4822, 0.4465],
+            std: [0.2470, 0.2435, 0.2616],
+            interpolation: Interpolation::Bilinear,
+        }
     }
 
     /// Normalised CHW floats `3 × crop × crop` from an RGB image.
@@ -76,7 +88,8 @@ impl Preprocess {
             Interpolation::Bilinear => FilterType::Triangle,
             Interpolation::Bicubic => FilterType::CatmullRom,
         };
-        let resized = if (new_w, new_h) == (w, h) { image.clone() } else { imageops::resize(image, new_w, new_h, filter) };
+        let resized =
+            if (new_w, new_h) == (w, h) { image.clone() } else { imageops::resize(image, new_w, new_h, filter) };
         let left = (new_w - self.crop) / 2;
         let top = (new_h - self.crop) / 2;
         let crop = self.crop as usize;
@@ -121,9 +134,8 @@ pub fn decode(bytes: &[u8], label: &Path) -> Result<RgbImage> {
     if bytes.is_empty() {
         return Err(fail("the file is empty".into()));
     }
-    let mut reader = ImageReader::new(std::io::Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| fail(e.to_string()))?;
+    let mut reader =
+        ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format().map_err(|e| fail(e.to_string()))?;
     if reader.format().is_none() {
         return Err(fail("not a recognised image format (JPEG, PNG, GIF, BMP, WebP)".into()));
     }
@@ -159,8 +171,14 @@ mod tests {
     #[test]
     fn centre_crop_keeps_the_middle_of_wide_images() {
         // 96×32 image: left third black, middle white, right third black.
-        let image = RgbImage::from_fn(96, 32, |x, _| if (32..64).contains(&x) { image::Rgb([255; 3]) } else { image::Rgb([0; 3]) });
-        let p = Preprocess { resize: 32, crop: 32, mean: [0.0; 3], std: [1.0; 3], interpolation: Interpolation::Bilinear };
+        let image =
+            RgbImage::from_fn(
+                96,
+                32,
+                |x, _| if (32..64).contains(&x) { image::Rgb([255; 3]) } else { image::Rgb([0; 3]) },
+            );
+        let p =
+            Preprocess { resize: 32, crop: 32, mean: [0.0; 3], std: [1.0; 3], interpolation: Interpolation::Bilinear };
         let out = p.apply(&image);
         assert!(out[..32 * 32].iter().all(|&v| v > 0.99), "crop should be all white");
     }

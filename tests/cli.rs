@@ -79,8 +79,14 @@ fn unreadable_images_exit_3_but_good_ones_still_print() {
     let text_file = dir.path().join("notes.jpg");
     std::fs::write(&text_file, "not an image").unwrap();
     let out = shiftscope(&[
-        "predict", "--model", &fixture("mixer", "config.json"), "--weights", &fixture("mixer", "weights.safetensors"),
-        good.to_str().unwrap(), "/nonexistent/cat.jpg", text_file.to_str().unwrap(),
+        "predict",
+        "--model",
+        &fixture("mixer", "config.json"),
+        "--weights",
+        &fixture("mixer", "weights.safetensors"),
+        good.to_str().unwrap(),
+        "/nonexistent/cat.jpg",
+        text_file.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(3));
     assert!(stdout(&out).contains("gradient.png"));
@@ -94,10 +100,18 @@ fn bad_weights_and_unknown_variants_exit_4() {
     let image = sample_image(dir.path());
     let image = image.to_str().unwrap();
     // Mixer weights for an S²-MLPv2 config.
-    let out = shiftscope(&["predict", "--model", &fixture("s2mlpv2", "config.json"), "--weights", &fixture("mixer", "weights.safetensors"), image]);
+    let out = shiftscope(&[
+        "predict",
+        "--model",
+        &fixture("s2mlpv2", "config.json"),
+        "--weights",
+        &fixture("mixer", "weights.safetensors"),
+        image,
+    ]);
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     assert!(stderr(&out).contains("missing"), "{}", stderr(&out));
-    let out = shiftscope(&["predict", "--model", "resnet50", "--weights", &fixture("mixer", "weights.safetensors"), image]);
+    let out =
+        shiftscope(&["predict", "--model", "resnet50", "--weights", &fixture("mixer", "weights.safetensors"), image]);
     assert_eq!(out.status.code(), Some(4));
     assert!(stderr(&out).contains("unknown model variant"));
     let out = shiftscope(&["predict", "--model", "mixer_compact", "--weights", "/nonexistent/w.safetensors", image]);
@@ -114,14 +128,30 @@ fn convert_to_f16_keeps_the_prediction_and_needs_no_config_afterwards() {
     let image = image.to_str().unwrap();
     let out_file = dir.path().join("asmlp.bpk");
     let config = fixture("asmlp", "config.json");
-    let out = shiftscope(&["convert", "--model", &config, "--dtype", "f16", &fixture("asmlp", "weights.pth"), out_file.to_str().unwrap()]);
+    let out = shiftscope(&[
+        "convert",
+        "--model",
+        &config,
+        "--dtype",
+        "f16",
+        &fixture("asmlp", "weights.pth"),
+        out_file.to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("max |Δlogit|"));
     let top1 = |out: Output| -> String {
         let results: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
         results[0]["top"][0]["label"].as_str().unwrap().to_string()
     };
-    let original = shiftscope(&["predict", "--model", &config, "--weights", &fixture("asmlp", "weights.safetensors"), "--json", image]);
+    let original = shiftscope(&[
+        "predict",
+        "--model",
+        &config,
+        "--weights",
+        &fixture("asmlp", "weights.safetensors"),
+        "--json",
+        image,
+    ]);
     let converted = shiftscope(&["predict", "--weights", out_file.to_str().unwrap(), "--json", image]);
     assert!(converted.status.success(), "{}", stderr(&converted));
     assert_eq!(top1(original), top1(converted));

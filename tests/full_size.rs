@@ -16,7 +16,12 @@ fn paper_variants_build_count_and_run_at_224() {
         let started = std::time::Instant::now();
         let config = &variant.config;
         let model = config.init(&device).unwrap();
-        assert_eq!(model.num_params() as u64, config.cost().params, "{}: counter disagrees with the model", variant.name);
+        assert_eq!(
+            model.num_params() as u64,
+            config.cost().params,
+            "{}: counter disagrees with the model",
+            variant.name
+        );
         let input: Tensor<4> = Tensor::random([1, 3, 224, 224], burn::tensor::Distribution::Normal(0.0, 1.0), &device);
         let request = ProbeRequest { split_attention: true, ..Default::default() };
         let (logits, probes) = model.forward_probed(input, &request);

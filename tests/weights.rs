@@ -5,7 +5,9 @@ mod common;
 
 use common::*;
 use shiftscope::models::registry;
-use shiftscope::weights::{load_model, load_model_from_bytes, read_config, to_burnpack_bytes, StorageDType, WeightFormat};
+use shiftscope::weights::{
+    load_model, load_model_from_bytes, read_config, to_burnpack_bytes, StorageDType, WeightFormat,
+};
 
 fn fixture_bytes(name: &str) -> Vec<u8> {
     std::fs::read(fixture_dir(name).join("weights.safetensors")).unwrap()
@@ -54,7 +56,8 @@ fn compact_variants_shrink_to_half_and_a_quarter() {
         let config = registry::find(name).unwrap();
         let model = config.init(&device).unwrap();
         let size = |dtype| to_burnpack_bytes(&model, &config, dtype).unwrap().len();
-        let (f32_size, f16_size, q8_size) = (size(StorageDType::F32), size(StorageDType::F16), size(StorageDType::Int8));
+        let (f32_size, f16_size, q8_size) =
+            (size(StorageDType::F32), size(StorageDType::F16), size(StorageDType::Int8));
         println!("{name}: f32 {f32_size} B, f16 {f16_size} B, int8 {q8_size} B");
         assert!(f16_size * 100 < f32_size * 55, "{name}: f16 should be about half of f32");
         assert!(q8_size * 100 < f32_size * 30, "{name}: int8 should be about a quarter of f32");

@@ -23,7 +23,8 @@ pub fn run(config: Option<&ModelConfig>, dtype: StorageDType, input: &Path, outp
     let converted = load_model_from_bytes(bytes.clone(), &output.display().to_string(), None, &device)?;
     device.seed(7);
     let side = config.image_size;
-    let probe: Tensor<4> = Tensor::random([2, config.in_channels, side, side], burn::tensor::Distribution::Normal(0.0, 1.0), &device);
+    let probe: Tensor<4> =
+        Tensor::random([2, config.in_channels, side, side], burn::tensor::Distribution::Normal(0.0, 1.0), &device);
     let reference = source.model.forward(probe.clone());
     let drift = (converted.model.forward(probe) - reference.clone()).abs().max().into_scalar::<f32>();
     let scale = reference.abs().max().into_scalar::<f32>();

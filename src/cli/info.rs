@@ -32,7 +32,10 @@ pub fn run(as_json: bool) -> Result<ExitCode, Error> {
         println!("{}", serde_json::to_string_pretty(&list).expect("JSON of plain values"));
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:<16} {:>9} {:>9} {:>7} {:>7}   {:<16} summary", "variant", "params", "GFLOPs", "input", "classes", "paper (M / G)");
+    println!(
+        "{:<16} {:>9} {:>9} {:>7} {:>7}   {:<16} summary",
+        "variant", "params", "GFLOPs", "input", "classes", "paper (M / G)"
+    );
     for v in &rows {
         let cost = v.config.cost();
         let paper = v.paper.map_or(String::from("-"), |p| format!("{:.1} / {:.1}", p.params_m, p.gmacs));

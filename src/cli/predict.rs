@@ -11,7 +11,13 @@ use shiftscope::{labels, preprocess, Device, Error};
 
 /// Classifies `images` with the given weights; images that cannot be read
 /// are reported and skipped (exit code 3), the rest still get predictions.
-pub fn run(config: Option<&ModelConfig>, weights: &Path, top: usize, as_json: bool, images: &[PathBuf]) -> Result<ExitCode, Error> {
+pub fn run(
+    config: Option<&ModelConfig>,
+    weights: &Path,
+    top: usize,
+    as_json: bool,
+    images: &[PathBuf],
+) -> Result<ExitCode, Error> {
     let device = Device::flex();
     let loaded = load_model(weights, config, &device)?;
     let config = loaded.config;
@@ -32,7 +38,10 @@ pub fn run(config: Option<&ModelConfig>, weights: &Path, top: usize, as_json: bo
         let probs = to_f32_vec(probabilities(logits));
         let ranked = top_k(&probs, config.num_classes, top, &names).remove(0);
         if as_json {
-            let list: Vec<_> = ranked.iter().map(|p| json!({"class": p.class, "label": p.label, "probability": p.probability})).collect();
+            let list: Vec<_> = ranked
+                .iter()
+                .map(|p| json!({"class": p.class, "label": p.label, "probability": p.probability}))
+                .collect();
             results.push(json!({"image": path.display().to_string(), "top": list}));
         } else {
             println!("{}", path.display());

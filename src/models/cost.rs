@@ -25,10 +25,7 @@ impl Cost {
     /// A linear layer `input → output` applied at `positions` places.
     pub fn linear(positions: usize, input: usize, output: usize, bias: bool) -> Cost {
         let weights = (input * output) as u64;
-        Cost {
-            params: weights + if bias { output as u64 } else { 0 },
-            macs: positions as u64 * weights,
-        }
+        Cost { params: weights + if bias { output as u64 } else { 0 }, macs: positions as u64 * weights }
     }
 
     /// A norm with a per-channel scale and shift.

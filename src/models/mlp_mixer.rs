@@ -33,7 +33,9 @@ pub struct MixerConfig {
 impl MixerConfig {
     /// Checks sizes and that the patch size divides the input.
     pub fn validate(&self, image_size: usize) -> Result<()> {
-        require(self.dim > 0 && self.tokens_dim > 0 && self.channels_dim > 0, || "mixer widths must be positive".into())?;
+        require(self.dim > 0 && self.tokens_dim > 0 && self.channels_dim > 0, || {
+            "mixer widths must be positive".into()
+        })?;
         require(self.patch_size > 0 && image_size.is_multiple_of(self.patch_size), || {
             format!("patch size {} does not divide input {image_size}", self.patch_size)
         })

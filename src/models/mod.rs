@@ -65,7 +65,10 @@ impl ModelConfig {
         let check = |ok: bool, what: String| if ok { Ok(()) } else { Err(Error::InvalidConfig(what)) };
         check(self.image_size > 0 && self.num_classes > 0 && self.in_channels > 0, "sizes must be positive".into())?;
         let crop = self.preprocess().crop as usize;
-        check(crop == self.image_size, format!("preprocess crops {crop} pixels but the model takes {}", self.image_size))?;
+        check(
+            crop == self.image_size,
+            format!("preprocess crops {crop} pixels but the model takes {}", self.image_size),
+        )?;
         match &self.arch {
             ArchConfig::S2mlpv2(c) => c.validate(self.image_size),
             ArchConfig::Asmlp(c) => c.validate(self.image_size),

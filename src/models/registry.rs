@@ -74,13 +74,48 @@ pub fn variants() -> Vec<Variant> {
     let bicubic = Preprocess::imagenet_bicubic;
     let v = |name, summary, config, paper| Variant { name, summary, config, paper };
     vec![
-        v("s2mlpv2_small7", "S²-MLPv2-Small/7 (paper)", imagenet(s2([7, 2], [192, 384], [4, 14], 3.0), bicubic()), paper(25.0, 6.9, Some(82.0))),
-        v("s2mlpv2_medium7", "S²-MLPv2-Medium/7 (paper)", imagenet(s2([7, 2], [256, 512], [7, 17], 3.0), bicubic()), paper(55.0, 16.3, Some(83.6))),
-        v("asmlp_tiny", "AS-MLP-T (paper, official config)", imagenet(asmlp(4, 96, &[2, 2, 6, 2]), bicubic()), paper(28.0, 4.4, Some(81.3))),
-        v("asmlp_small", "AS-MLP-S (paper, official config)", imagenet(asmlp(4, 96, &[2, 2, 18, 2]), bicubic()), paper(50.0, 8.5, Some(83.1))),
-        v("asmlp_base", "AS-MLP-B (paper, official config)", imagenet(asmlp(4, 128, &[2, 2, 18, 2]), bicubic()), paper(88.0, 15.2, Some(83.3))),
-        v("mixer_s16", "Mixer-S/16 (timm names)", imagenet(mixer(16, 512, 8), Preprocess::imagenet_inception()), paper(18.5, 3.8, None)),
-        v("mixer_b16", "Mixer-B/16 (timm names)", imagenet(mixer(16, 768, 12), Preprocess::imagenet_inception()), paper(59.9, 12.6, Some(76.4))),
+        v(
+            "s2mlpv2_small7",
+            "S²-MLPv2-Small/7 (paper)",
+            imagenet(s2([7, 2], [192, 384], [4, 14], 3.0), bicubic()),
+            paper(25.0, 6.9, Some(82.0)),
+        ),
+        v(
+            "s2mlpv2_medium7",
+            "S²-MLPv2-Medium/7 (paper)",
+            imagenet(s2([7, 2], [256, 512], [7, 17], 3.0), bicubic()),
+            paper(55.0, 16.3, Some(83.6)),
+        ),
+        v(
+            "asmlp_tiny",
+            "AS-MLP-T (paper, official config)",
+            imagenet(asmlp(4, 96, &[2, 2, 6, 2]), bicubic()),
+            paper(28.0, 4.4, Some(81.3)),
+        ),
+        v(
+            "asmlp_small",
+            "AS-MLP-S (paper, official config)",
+            imagenet(asmlp(4, 96, &[2, 2, 18, 2]), bicubic()),
+            paper(50.0, 8.5, Some(83.1)),
+        ),
+        v(
+            "asmlp_base",
+            "AS-MLP-B (paper, official config)",
+            imagenet(asmlp(4, 128, &[2, 2, 18, 2]), bicubic()),
+            paper(88.0, 15.2, Some(83.3)),
+        ),
+        v(
+            "mixer_s16",
+            "Mixer-S/16 (timm names)",
+            imagenet(mixer(16, 512, 8), Preprocess::imagenet_inception()),
+            paper(18.5, 3.8, None),
+        ),
+        v(
+            "mixer_b16",
+            "Mixer-B/16 (timm names)",
+            imagenet(mixer(16, 768, 12), Preprocess::imagenet_inception()),
+            paper(59.9, 12.6, Some(76.4)),
+        ),
         v("s2mlpv2_compact", "S²-MLPv2 for 32×32 CIFAR-10", cifar(s2([2, 2], [64, 128], [2, 6], 3.0)), None),
         v("asmlp_compact", "AS-MLP for 32×32 CIFAR-10", cifar(asmlp(2, 48, &[2, 2, 3])), None),
         v("mixer_compact", "MLP-Mixer for 32×32 CIFAR-10", cifar(mixer(4, 128, 8)), None),
@@ -109,7 +144,12 @@ mod tests {
             let cost = variant.config.cost();
             let params_m = cost.params as f64 / 1e6;
             let gmacs = cost.macs as f64 / 1e9;
-            assert!((params_m / paper.params_m - 1.0).abs() <= 0.02, "{}: {params_m:.2} M vs {}", variant.name, paper.params_m);
+            assert!(
+                (params_m / paper.params_m - 1.0).abs() <= 0.02,
+                "{}: {params_m:.2} M vs {}",
+                variant.name,
+                paper.params_m
+            );
             assert!((gmacs / paper.gmacs - 1.0).abs() <= 0.05, "{}: {gmacs:.2} G vs {}", variant.name, paper.gmacs);
         }
     }

@@ -17,10 +17,7 @@ pub struct Mlp {
 impl Mlp {
     /// An MLP `input → hidden → output`, both layers with bias.
     pub fn new(input: usize, hidden: usize, output: usize, device: &Device) -> Self {
-        Self {
-            fc1: LinearConfig::new(input, hidden).init(device),
-            fc2: LinearConfig::new(hidden, output).init(device),
-        }
+        Self { fc1: LinearConfig::new(input, hidden).init(device), fc2: LinearConfig::new(hidden, output).init(device) }
     }
 
     /// Applies the MLP to the last axis of `x`.

@@ -56,7 +56,11 @@ mod tests {
         let expected: Vec<f32> = (0..8)
             .map(|i| {
                 let z = (i as f32 - 3.5) / sd;
-                if i % 2 == 0 { 2.0 * z } else { z + 10.0 }
+                if i % 2 == 0 {
+                    2.0 * z
+                } else {
+                    z + 10.0
+                }
             })
             .collect();
         assert_close(&out, &expected, 1e-5);

@@ -57,10 +57,8 @@ impl PatchConv {
     pub fn forward_nchw(&self, x: Tensor<4>) -> Tensor<4> {
         let [b, c, h, w] = x.dims();
         let p = self.patch_size();
-        let patches = x
-            .reshape([b, c, h / p, p, w / p, p])
-            .permute([0, 2, 4, 1, 3, 5])
-            .reshape([b, h / p, w / p, c * p * p]);
+        let patches =
+            x.reshape([b, c, h / p, p, w / p, p]).permute([0, 2, 4, 1, 3, 5]).reshape([b, h / p, w / p, c * p * p]);
         self.project(patches)
     }
 
@@ -68,10 +66,8 @@ impl PatchConv {
     pub fn forward_channels_last(&self, x: Tensor<4>) -> Tensor<4> {
         let [b, h, w, c] = x.dims();
         let p = self.patch_size();
-        let patches = x
-            .reshape([b, h / p, p, w / p, p, c])
-            .permute([0, 1, 3, 5, 2, 4])
-            .reshape([b, h / p, w / p, c * p * p]);
+        let patches =
+            x.reshape([b, h / p, p, w / p, p, c]).permute([0, 1, 3, 5, 2, 4]).reshape([b, h / p, w / p, c * p * p]);
         self.project(patches)
     }
 
@@ -115,9 +111,7 @@ pub fn space_to_channels(x: Tensor<4>) -> Tensor<4> {
     let [b, h, w, c] = x.dims();
     // (B, H/2, dr, W/2, dc, C) → (B, H/2, W/2, dc, dr, C): column offset is
     // the slower index, matching the checkpoint's concatenation order.
-    x.reshape([b, h / 2, 2, w / 2, 2, c])
-        .permute([0, 1, 3, 4, 2, 5])
-        .reshape([b, h / 2, w / 2, 4 * c])
+    x.reshape([b, h / 2, 2, w / 2, 2, c]).permute([0, 1, 3, 4, 2, 5]).reshape([b, h / 2, w / 2, 4 * c])
 }
 
 #[cfg(test)]
@@ -156,7 +150,8 @@ mod tests {
     fn patch_embed_of_constant_patches_is_kernel_sum() {
         let dev = device();
         let mut embed = PatchConv::new(1, 1, 2, &dev);
-        embed.weight = Param::from_tensor(Tensor::from_data(TensorData::new(vec![1.0f32, 2.0, 3.0, 4.0], [1, 1, 2, 2]), &dev));
+        embed.weight =
+            Param::from_tensor(Tensor::from_data(TensorData::new(vec![1.0f32, 2.0, 3.0, 4.0], [1, 1, 2, 2]), &dev));
         embed.bias = Param::from_tensor(Tensor::from_data(TensorData::from([0.5f32]), &dev));
         let out = values(embed.forward_nchw(Tensor::ones([1, 1, 2, 4], &dev)));
         assert_eq!(out, vec![10.5, 10.5]);

@@ -77,10 +77,7 @@ pub fn shift_one_token(x: Tensor<4>, direction: ShiftDirection) -> Tensor<4> {
 /// four contiguous channel groups move in the directions of `order`.
 pub fn spatial_shift(x: Tensor<4>, order: ShiftOrder) -> Tensor<4> {
     let channels = x.dims()[3];
-    assert!(
-        channels.is_multiple_of(4),
-        "spatial shift needs channels divisible by 4, got {channels}"
-    );
+    assert!(channels.is_multiple_of(4), "spatial shift needs channels divisible by 4, got {channels}");
     let groups = x.chunk(4, 3);
     let shifted = groups
         .into_iter()

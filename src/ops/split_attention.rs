@@ -115,7 +115,8 @@ mod tests {
             sa.fc1.weight = Param::from_tensor(Tensor::from_data(TensorData::from([[1.0f32 / 3.0], [0.0]]), &dev));
             sa.fc1.bias = Some(Param::from_tensor(Tensor::<1>::zeros([1], &dev)));
             // fc2 routes the hidden unit to branch 0 of channel 0 with weight 1.
-            sa.fc2.weight = Param::from_tensor(Tensor::from_data(TensorData::from([[1.0f32, 0.0, 0.0, 0.0, 0.0, 0.0]]), &dev));
+            sa.fc2.weight =
+                Param::from_tensor(Tensor::from_data(TensorData::from([[1.0f32, 0.0, 0.0, 0.0, 0.0, 0.0]]), &dev));
             // Channel 0 of a 2×2 map of ones in each branch: sum 12, mean 3 → /3 by fc1.
             let ones = Tensor::<4>::ones([1, 2, 2, 2], &dev);
             let w = values(sa.weights(&[ones.clone(), ones.clone(), ones]));

@@ -37,10 +37,7 @@ pub(super) fn weights_error(source: &str, reason: impl Into<String>) -> Error {
 /// The adapters for PyTorch-layout files: 1×1 kernels to matrices, then
 /// burn's PyTorch conventions, then everything to f32, then the NaN check.
 pub(super) fn pytorch_adapter(detector: &NonFiniteDetector) -> impl ModuleAdapter + 'static {
-    PointwiseConvToLinear
-        .chain(PyTorchToBurnAdapter)
-        .chain(FloatCastAdapter::to(DType::F32))
-        .chain(detector.clone())
+    PointwiseConvToLinear.chain(PyTorchToBurnAdapter).chain(FloatCastAdapter::to(DType::F32)).chain(detector.clone())
 }
 
 /// The adapters for burnpack files (burn's own layout).
@@ -65,9 +62,15 @@ pub fn read_config(bytes: &[u8]) -> Result<Option<ModelConfig>> {
 
 /// Picks the config: the file's own (checked against the requested one) or
 /// the requested one.
-pub(super) fn resolve_config(stored: Option<ModelConfig>, requested: Option<&ModelConfig>, source: &str) -> Result<ModelConfig> {
+pub(super) fn resolve_config(
+    stored: Option<ModelConfig>,
+    requested: Option<&ModelConfig>,
+    source: &str,
+) -> Result<ModelConfig> {
     match (stored, requested) {
-        (Some(stored), Some(requested)) if stored.arch != requested.arch || stored.num_classes != requested.num_classes => {
+        (Some(stored), Some(requested))
+            if stored.arch != requested.arch || stored.num_classes != requested.num_classes =>
+        {
             Err(weights_error(
                 source,
                 format!(
@@ -87,10 +90,18 @@ pub(super) fn resolve_config(stored: Option<ModelConfig>, requested: Option<&Mod
 
 /// Loads weights held in memory (safetensors or burnpack; the browser's
 /// path). `label` names the source in errors.
-pub fn load_model_from_bytes(bytes: Vec<u8>, label: &str, config: Option<&ModelConfig>, device: &Device) -> Result<LoadedModel> {
+pub fn load_model_from_bytes(
+    bytes: Vec<u8>,
+    label: &str,
+    config: Option<&ModelConfig>,
+    device: &Device,
+) -> Result<LoadedModel> {
     let format = match detect_format(&bytes) {
         Some(WeightFormat::Pytorch) => {
-            return Err(weights_error(label, "PyTorch files are read from disk only; convert them with `shiftscope convert`"))
+            return Err(weights_error(
+                label,
+                "PyTorch files are read from disk only; convert them with `shiftscope convert`",
+            ))
         }
         Some(format) => format,
         None if bytes.is_empty() => return Err(weights_error(label, "the file is empty")),

@@ -30,9 +30,8 @@ pub fn load_model(path: &Path, config: Option<&ModelConfig>, device: &Device) ->
 }
 
 fn load_pytorch_file(model: &mut Model, path: &Path, label: &str) -> Result<()> {
-    let keys = guarded(label, || {
-        PytorchStore::from_file(path).keys().map_err(|e| unreadable(WeightFormat::Pytorch, e))
-    })?;
+    let keys =
+        guarded(label, || PytorchStore::from_file(path).keys().map_err(|e| unreadable(WeightFormat::Pytorch, e)))?;
     let nested = NESTED_STATE_DICT_KEYS.iter().find(|k| keys.iter().any(|key| key.starts_with(&format!("{k}."))));
     let detector = NonFiniteDetector::default();
     let result = guarded(label, || {
@@ -40,7 +39,8 @@ fn load_pytorch_file(model: &mut Model, path: &Path, label: &str) -> Result<()> 
         if let Some(key) = nested {
             store = store.with_top_level_key(*key);
         }
-        let tensors = store.get_all_tensors().map_err(|e| unreadable(WeightFormat::Pytorch, e))?.values().cloned().collect();
+        let tensors =
+            store.get_all_tensors().map_err(|e| unreadable(WeightFormat::Pytorch, e))?.values().cloned().collect();
         Ok(model.apply(tensors, None, Some(Box::new(pytorch_adapter(&detector))), true))
     })?;
     check_complete(&result, &detector, label)
