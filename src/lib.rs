@@ -13,6 +13,8 @@
 //! - [`preprocess`] and [`labels`]: turning images into model input and
 //!   logits into named predictions.
 
+#![warn(missing_docs)]
+
 pub mod error;
 pub mod labels;
 pub mod models;
