@@ -158,3 +158,20 @@ fn convert_to_f16_keeps_the_prediction_and_needs_no_config_afterwards() {
     let bad = shiftscope(&["convert", "--dtype", "f8", &fixture("asmlp", "weights.pth"), "x.bpk"]);
     assert_eq!(bad.status.code(), Some(4));
 }
+
+#[test]
+fn thousand_class_heads_get_imagenet_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = sample_image(dir.path());
+    let config = shiftscope::models::registry::find("mixer_s16").unwrap();
+    let model = config.init(&common::device()).unwrap();
+    let weights = dir.path().join("mixer_s16.bpk");
+    shiftscope::weights::save_burnpack(&model, &config, shiftscope::weights::StorageDType::F16, &weights).unwrap();
+    let out = shiftscope(&["predict", "--weights", weights.to_str().unwrap(), "--json", image.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let results: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let names = shiftscope::labels::imagenet();
+    for p in results[0]["top"].as_array().unwrap() {
+        assert_eq!(p["label"].as_str().unwrap(), names[p["class"].as_u64().unwrap() as usize]);
+    }
+}
