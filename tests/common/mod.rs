@@ -42,12 +42,14 @@ pub fn fixture_io(name: &str) -> HashMap<String, Array> {
 }
 
 /// The device the tests run on: burn's pure-Rust CPU backend, or — with
-/// `--features vulkan` and `SHIFTSCOPE_TEST_DEVICE=vulkan` — Vulkan (lavapipe
-/// on a machine without a GPU), to show the same model code runs there.
+/// `--features vulkan` and `SHIFTSCOPE_TEST_DEVICE=vulkan` (SPIR-V) or
+/// `=wgpu` (WGSL) — a GPU device, to show the same model code runs there.
 pub fn device() -> Device {
     #[cfg(feature = "vulkan")]
-    if std::env::var("SHIFTSCOPE_TEST_DEVICE").as_deref() == Ok("vulkan") {
-        return Device::vulkan(burn::tensor::DeviceKind::DefaultDevice);
+    match std::env::var("SHIFTSCOPE_TEST_DEVICE").as_deref() {
+        Ok("vulkan") => return Device::vulkan(burn::tensor::DeviceKind::DefaultDevice),
+        Ok("wgpu") => return Device::wgpu(burn::tensor::DeviceKind::DefaultDevice),
+        _ => {}
     }
     Device::flex()
 }
