@@ -175,3 +175,25 @@ fn thousand_class_heads_get_imagenet_names() {
         assert_eq!(p["label"].as_str().unwrap(), names[p["class"].as_u64().unwrap() as usize]);
     }
 }
+
+#[test]
+fn invalid_config_files_are_refused_with_exit_4() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = sample_image(dir.path());
+    let config = dir.path().join("bad.json");
+    let text = std::fs::read_to_string(fixture_dir("mixer").join("config.json")).unwrap();
+    std::fs::write(&config, text.replace("\"patch_size\": 8", "\"patch_size\": 7")).unwrap();
+    let out = shiftscope(&[
+        "predict",
+        "--model",
+        config.to_str().unwrap(),
+        "--weights",
+        &fixture("mixer", "weights.safetensors"),
+        image.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(stderr(&out).contains("does not divide"), "{}", stderr(&out));
+    std::fs::write(&config, "{ not json").unwrap();
+    let out = shiftscope(&["predict", "--model", config.to_str().unwrap(), "--weights", "w", image.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(4));
+}

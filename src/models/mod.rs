@@ -63,7 +63,8 @@ impl ModelConfig {
     /// groups divide the channels, …).
     pub fn validate(&self) -> Result<()> {
         let check = |ok: bool, what: String| if ok { Ok(()) } else { Err(Error::InvalidConfig(what)) };
-        check(self.image_size > 0 && self.num_classes > 0 && self.in_channels > 0, "sizes must be positive".into())?;
+        check(self.image_size > 0 && self.num_classes > 0, "sizes must be positive".into())?;
+        check(self.in_channels == 3, format!("models take RGB input (3 channels), not {}", self.in_channels))?;
         let crop = self.preprocess().crop as usize;
         check(
             crop == self.image_size,
