@@ -27,9 +27,6 @@ pub struct LoadedModel {
     pub format: WeightFormat,
 }
 
-/// Top-level keys under which training scripts nest a state dict.
-pub(super) const NESTED_STATE_DICT_KEYS: [&str; 3] = ["model", "state_dict", "model_state"];
-
 pub(super) fn weights_error(source: &str, reason: impl Into<String>) -> Error {
     Error::Weights { source_name: source.to_string(), reason: reason.into() }
 }

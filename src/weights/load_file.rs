@@ -10,10 +10,12 @@ use super::adapter::NonFiniteDetector;
 use super::format::{detect_format, WeightFormat};
 use super::load::{
     check_complete, guarded, load_model_from_bytes, pytorch_adapter, resolve_config, unreadable, LoadedModel,
-    NESTED_STATE_DICT_KEYS,
 };
 use crate::error::{Error, Result};
 use crate::models::{Model, ModelConfig};
+
+/// Top-level keys under which training scripts nest a state dict.
+const NESTED_STATE_DICT_KEYS: [&str; 3] = ["model", "state_dict", "model_state"];
 
 /// Loads a weight file (safetensors, PyTorch or burnpack) for `config`
 /// (optional for burnpack files that carry their config).
