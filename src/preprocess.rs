@@ -63,7 +63,7 @@ impl Preprocess {
 
     /// Mean/std 0.5, resize 256, crop 224, bicubic (timm's Mixer weights).
     pub fn imagenet_inception() -> Self {
-        Self { resize: 256, crop: 224, mean: [0.5; 3], std: [0.5; 3], interpolation: Interpolation::Bicubic }
+        Self { mean: [0.5; 3], std: [0.5; 3], ..Self::imagenet_bicubic() }
     }
 
     /// CIFAR-10 statistics, whole image resized to 32×32.

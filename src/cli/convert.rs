@@ -17,10 +17,11 @@ pub fn run(config: Option<&ModelConfig>, dtype: StorageDType, input: &Path, outp
     let config = source.config.clone();
     eprintln!("[2/4] loaded {} weights ({} model)", source.format.name(), config.arch_name());
     let bytes = to_burnpack_bytes(&source.model, &config, dtype)?;
-    eprintln!("[3/4] writing {} ({} bytes)", output.display(), bytes.len());
+    let size = bytes.len();
+    eprintln!("[3/4] writing {} ({size} bytes)", output.display());
     std::fs::write(output, &bytes).map_err(|source| Error::Io { path: output.to_path_buf(), source })?;
     eprintln!("[4/4] checking the converted weights");
-    let converted = load_model_from_bytes(bytes.clone(), &output.display().to_string(), None, &device)?;
+    let converted = load_model_from_bytes(bytes, &output.display().to_string(), None, &device)?;
     device.seed(7);
     let side = config.image_size;
     let probe: Tensor<4> =
@@ -28,10 +29,6 @@ pub fn run(config: Option<&ModelConfig>, dtype: StorageDType, input: &Path, outp
     let reference = source.model.forward(probe.clone());
     let drift = (converted.model.forward(probe) - reference.clone()).abs().max().into_scalar::<f32>();
     let scale = reference.abs().max().into_scalar::<f32>();
-    println!(
-        "{}: {} bytes, {dtype:?}, max |Δlogit| {drift:.3e} (max |logit| {scale:.3})",
-        output.display(),
-        bytes.len()
-    );
+    println!("{}: {size} bytes, {dtype:?}, max |Δlogit| {drift:.3e} (max |logit| {scale:.3})", output.display());
     Ok(ExitCode::SUCCESS)
 }
