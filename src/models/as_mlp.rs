@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::{mean_tokens, require, Cost, ProbeRequest, Probes};
 use crate::error::Result;
 use crate::ops::axial_shift::{axial_shift, Axis};
+use crate::ops::linear::linear_last;
 use crate::ops::mlp::Mlp;
 use crate::ops::norm::GroupNorm;
 use crate::ops::patch::{PatchConv, PatchMerging};
@@ -213,11 +214,11 @@ impl AxialShiftMixer {
 
     /// Mixes `(B, H, W, C)` tokens along both axes.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = gelu(self.norm1.forward(self.conv1.forward(x)));
+        let x = gelu(self.norm1.forward(linear_last(&self.conv1, x)));
         let horizontal = axial_shift(x.clone(), self.shift_size, self.dilation, Axis::Horizontal);
         let vertical = axial_shift(x, self.shift_size, self.dilation, Axis::Vertical);
-        let fused = gelu(self.conv2_1.forward(horizontal)) + gelu(self.conv2_2.forward(vertical));
-        self.conv3.forward(self.norm2.forward(fused))
+        let fused = gelu(linear_last(&self.conv2_1, horizontal)) + gelu(linear_last(&self.conv2_2, vertical));
+        linear_last(&self.conv3, self.norm2.forward(fused))
     }
 }
 

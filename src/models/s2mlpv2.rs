@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{mean_tokens, require, Cost, ProbeRequest, Probes};
 use crate::error::Result;
+use crate::ops::linear::{linear_last, linear_last_split};
 use crate::ops::mlp::Mlp;
 use crate::ops::patch::PatchEmbed;
 use crate::ops::spatial_shift::{spatial_shift, ShiftOrder};
@@ -199,7 +200,7 @@ impl S2Attention {
 
     /// Mixes `(B, H, W, C)` tokens; also returns the `(B, 3, C)` weights.
     pub fn forward(&self, x: Tensor<4>) -> (Tensor<4>, Tensor<3>) {
-        let mut parts = self.mlp1.forward(x).chunk(BRANCHES, 3).into_iter();
+        let mut parts = linear_last_split(&self.mlp1, x, BRANCHES).into_iter();
         let (a, b, identity) = (parts.next(), parts.next(), parts.next());
         let branches = [
             spatial_shift(a.expect("branch 1"), ShiftOrder::First),
@@ -207,7 +208,7 @@ impl S2Attention {
             identity.expect("branch 3"),
         ];
         let (mixed, weights) = self.split_attention.forward(branches);
-        (self.mlp2.forward(mixed), weights)
+        (linear_last(&self.mlp2, mixed), weights)
     }
 }
 

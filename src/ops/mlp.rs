@@ -5,6 +5,8 @@ use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::gelu;
 use burn::tensor::{Device, Tensor};
 
+use super::linear::linear_last;
+
 /// Two linear layers with an exact GELU between them.
 #[derive(Module, Debug)]
 pub struct Mlp {
@@ -22,7 +24,7 @@ impl Mlp {
 
     /// Applies the MLP to the last axis of `x`.
     pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
-        self.fc2.forward(gelu(self.fc1.forward(x)))
+        linear_last(&self.fc2, gelu(linear_last(&self.fc1, x)))
     }
 }
 

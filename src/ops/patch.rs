@@ -2,9 +2,9 @@
 //! as "cut into patches, then one matrix product") and AS-MLP's patch
 //! merging (2×2 neighbours concatenated, normalised, projected).
 
+use super::linear::{linear_last, matmul_last};
 use burn::module::{Module, Param};
 use burn::nn::{Initializer, Linear, LinearConfig};
-use burn::tensor::module::linear;
 use burn::tensor::{Device, Tensor};
 
 use super::norm::GroupNorm;
@@ -76,7 +76,7 @@ impl PatchConv {
     fn project(&self, patches: Tensor<4>) -> Tensor<4> {
         let [out, c, p, _] = self.weight.dims();
         let kernel = self.weight.val().reshape([out, c * p * p]).transpose();
-        linear(patches, kernel, Some(self.bias.val()))
+        matmul_last(patches, kernel, Some(self.bias.val()))
     }
 }
 
@@ -101,7 +101,7 @@ impl PatchMerging {
 
     /// `(B, H, W, C)` → `(B, H/2, W/2, 2C)`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        self.reduction.forward(self.norm.forward(space_to_channels(x)))
+        linear_last(&self.reduction, self.norm.forward(space_to_channels(x)))
     }
 }
 
