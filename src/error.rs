@@ -34,6 +34,14 @@ pub enum Error {
         /// The decoder's complaint.
         reason: String,
     },
+    /// A dataset that is missing, empty or malformed.
+    #[error("dataset {path}: {reason}")]
+    Dataset {
+        /// The dataset's root or archive.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A file that cannot be read or written.
     #[error("{path}: {source}")]
     Io {

@@ -79,6 +79,15 @@ impl Preprocess {
 
     /// Normalised CHW floats `3 × crop × crop` from an RGB image.
     pub fn apply(&self, image: &RgbImage) -> Vec<f32> {
+        let cropped = self.resize_crop(image);
+        let mut out = vec![0.0f32; cropped.as_raw().len()];
+        self.normalize_into(cropped.as_raw(), &mut out);
+        out
+    }
+
+    /// The resized, centre-cropped `crop × crop` RGB image (what the
+    /// training cache keeps as bytes).
+    pub fn resize_crop(&self, image: &RgbImage) -> RgbImage {
         let (w, h) = image.dimensions();
         let short = w.min(h).max(1);
         let scale = self.resize.max(self.crop) as f64 / short as f64;
@@ -92,18 +101,18 @@ impl Preprocess {
             if (new_w, new_h) == (w, h) { image.clone() } else { imageops::resize(image, new_w, new_h, filter) };
         let left = (new_w - self.crop) / 2;
         let top = (new_h - self.crop) / 2;
-        let crop = self.crop as usize;
-        let mut out = vec![0.0f32; 3 * crop * crop];
-        for y in 0..crop {
-            for x in 0..crop {
-                let pixel = resized.get_pixel(left + x as u32, top + y as u32);
-                for c in 0..3 {
-                    let v = pixel[c] as f32 / 255.0;
-                    out[(c * crop + y) * crop + x] = (v - self.mean[c]) / self.std[c];
-                }
+        imageops::crop_imm(&resized, left, top, self.crop, self.crop).to_image()
+    }
+
+    /// Writes interleaved RGB bytes (`H × W × 3`) as normalised planar CHW
+    /// floats into `out` (same length).
+    pub fn normalize_into(&self, rgb: &[u8], out: &mut [f32]) {
+        let plane = rgb.len() / 3;
+        for (i, pixel) in rgb.chunks_exact(3).enumerate() {
+            for c in 0..3 {
+                out[c * plane + i] = (pixel[c] as f32 / 255.0 - self.mean[c]) / self.std[c];
             }
         }
-        out
     }
 }
 
