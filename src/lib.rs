@@ -11,16 +11,25 @@
 //! - [`weights`]: checkpoint I/O through `burn::store` (official AS-MLP and
 //!   timm Mixer state dicts, safetensors, PyTorch, burnpack, f16 / int8);
 //! - [`preprocess`] and [`labels`]: turning images into model input and
-//!   logits into named predictions.
+//!   logits into named predictions;
+//! - `data`, `train`, `eval` (native only): ImageFolder datasets, training
+//!   on burn's learner, and evaluation.
 
 #![warn(missing_docs)]
 
+pub mod card;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod data;
 pub mod error;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod eval;
 pub mod labels;
 pub mod models;
 pub mod ops;
 pub mod predict;
 pub mod preprocess;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod train;
 pub mod weights;
 
 pub use burn::tensor::{Device, Tensor, TensorData};

@@ -197,3 +197,56 @@ fn invalid_config_files_are_refused_with_exit_4() {
     let out = shiftscope(&["predict", "--model", config.to_str().unwrap(), "--weights", "w", image.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(4));
 }
+
+#[test]
+fn train_eval_and_card_refuse_bad_input_with_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    common::write_dataset(&data, 2, 1);
+    let (data_arg, out_arg) = (data.to_str().unwrap(), dir.path().join("run"));
+    // The generated set has 3 classes; the CIFAR-10 variant's head has 10.
+    let out = shiftscope(&["train", "--model", "mixer_compact", "--out", out_arg.to_str().unwrap(), data_arg]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(stderr(&out).contains("3 classes") && stderr(&out).contains("10"), "{}", stderr(&out));
+
+    let missing = dir.path().join("no-such-dataset.tar.gz");
+    let weights = fixture("mixer", "weights.safetensors");
+    let model = fixture_dir("mixer").join("config.json");
+    let out =
+        shiftscope(&["eval", "--model", model.to_str().unwrap(), "--weights", &weights, missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no-such-dataset.tar.gz"), "{}", stderr(&out));
+
+    let out = shiftscope(&["card", "--run", dir.path().join("nothing").to_str().unwrap(), data_arg]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("train.json"), "{}", stderr(&out));
+}
+
+#[test]
+fn eval_reports_accuracy_per_class_and_confusion_on_a_test_split() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    common::write_dataset(&data, 1, 3);
+    // The mixer fixture's architecture with a 3-class head, untrained.
+    let mut value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture_dir("mixer").join("config.json")).unwrap()).unwrap();
+    value["num_classes"] = 3.into();
+    let weights = dir.path().join("w.bpk");
+    let model: shiftscope::models::ModelConfig = serde_json::from_value(value).unwrap();
+    let device = shiftscope::Device::flex();
+    let net = model.init(&device).unwrap();
+    shiftscope::weights::save_burnpack(&net, &model, shiftscope::weights::StorageDType::F32, &weights).unwrap();
+    let out = shiftscope(&["eval", "--weights", weights.to_str().unwrap(), "--json", data.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["images"], 9);
+    let confusion = report["confusion"].as_array().unwrap();
+    let total: u64 = confusion.iter().flat_map(|r| r.as_array().unwrap()).map(|n| n.as_u64().unwrap()).sum();
+    let rows: Vec<u64> =
+        confusion.iter().map(|r| r.as_array().unwrap().iter().map(|n| n.as_u64().unwrap()).sum()).collect();
+    assert_eq!((total, rows), (9, vec![3, 3, 3]));
+    let diagonal: u64 = (0..3).map(|i| confusion[i][i].as_u64().unwrap()).sum();
+    assert!((report["top1"].as_f64().unwrap() - 100.0 * diagonal as f64 / 9.0).abs() < 1e-9);
+    let text = shiftscope(&["eval", "--weights", weights.to_str().unwrap(), data.to_str().unwrap()]);
+    assert!(stdout(&text).contains("per class") && stdout(&text).contains("green"), "{}", stdout(&text));
+}

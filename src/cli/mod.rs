@@ -1,14 +1,19 @@
 //! Argument parsing and dispatch for the `shiftscope` binary.
 
+mod card;
 mod convert;
+mod eval;
 mod info;
 mod predict;
+mod train;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use shiftscope::data::augment::Augment;
 use shiftscope::models::{registry, ModelConfig};
+use shiftscope::train::TrainConfig;
 use shiftscope::Error;
 
 /// Spatial-shift MLP vision models (S²-MLPv2, AS-MLP, MLP-Mixer) on burn.
@@ -59,6 +64,105 @@ enum Command {
         /// Output burnpack file.
         output: PathBuf,
     },
+    /// Train a model on an ImageFolder tree (`train/<class>/*`, `test/<class>/*`) or a .tar.gz of one.
+    ///
+    /// Run again with the same options and --out to resume from the last checkpoint.
+    Train(TrainArgs),
+    /// Accuracy, per-class accuracy and confusion matrix on a dataset's test split.
+    Eval {
+        /// Variant name or model config JSON; optional for burnpack weights.
+        #[arg(long)]
+        model: Option<String>,
+        /// Weight file.
+        #[arg(long)]
+        weights: PathBuf,
+        /// Only the first N test images of each class (in file-name order).
+        #[arg(long)]
+        per_class: Option<usize>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Dataset directory or .tar.gz.
+        data: PathBuf,
+    },
+    /// Ship a finished run: compact weights (smallest storage within 0.3 points of f32) and a model card.
+    Card {
+        /// The run directory (`train --out`).
+        #[arg(long)]
+        run: PathBuf,
+        /// Where the weights and card go.
+        #[arg(long, default_value = "assets")]
+        out: PathBuf,
+        /// Describe the training machine instead of detecting the CPU.
+        #[arg(long)]
+        trained_on: Option<String>,
+        /// The dataset the run trained on.
+        data: PathBuf,
+    },
+}
+
+/// Options of `train`; defaults are those of the shipped compact weights.
+#[derive(Debug, clap::Args)]
+struct TrainArgs {
+    /// Variant name (see `info`) or model config JSON.
+    #[arg(long)]
+    model: String,
+    /// Run directory: checkpoints, metrics.csv, train.json, model.bpk.
+    #[arg(long)]
+    out: PathBuf,
+    /// Passes over the training split.
+    #[arg(long, default_value_t = 30)]
+    epochs: usize,
+    /// Images per step.
+    #[arg(long, default_value_t = 128)]
+    batch_size: usize,
+    /// Peak learning rate.
+    #[arg(long, default_value_t = 2e-3)]
+    lr: f64,
+    /// Epochs of linear warm-up.
+    #[arg(long, default_value_t = 2)]
+    warmup_epochs: usize,
+    /// AdamW weight decay.
+    #[arg(long, default_value_t = 0.05)]
+    weight_decay: f32,
+    /// Label smoothing (0 turns it off).
+    #[arg(long, default_value_t = 0.1)]
+    label_smoothing: f32,
+    /// Reflect padding of the random crop (0 turns cropping off).
+    #[arg(long, default_value_t = 4)]
+    crop_padding: usize,
+    /// Turn off random horizontal flips.
+    #[arg(long)]
+    no_flip: bool,
+    /// Seed of initialisation, shuffling and augmentation.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Pause after this epoch (checkpointed); the same command resumes.
+    #[arg(long)]
+    stop_after: Option<usize>,
+    /// Use only the first N images of each class (quick runs).
+    #[arg(long)]
+    limit_per_class: Option<usize>,
+    /// Dataset directory or .tar.gz.
+    data: PathBuf,
+}
+
+impl TrainArgs {
+    fn config(&self) -> Result<TrainConfig, Error> {
+        let model = resolve_model(Some(&self.model))?.expect("a model was given");
+        let variant = registry::find(&self.model).ok().map(|_| self.model.clone());
+        let mut config = TrainConfig::new(variant, model);
+        config.epochs = self.epochs;
+        config.batch_size = self.batch_size;
+        config.learning_rate = self.lr;
+        config.warmup_epochs = self.warmup_epochs;
+        config.weight_decay = self.weight_decay;
+        config.label_smoothing = self.label_smoothing;
+        config.augment = Augment { crop_padding: self.crop_padding, flip: !self.no_flip };
+        config.seed = self.seed;
+        config.limit_per_class = self.limit_per_class;
+        Ok(config)
+    }
 }
 
 /// Runs one command; `Ok` carries the exit code for partial failures.
@@ -71,6 +175,11 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
         Command::Convert { model, dtype, input, output } => {
             let dtype = dtype.parse().map_err(Error::InvalidConfig)?;
             convert::run(resolve_model(model.as_deref())?.as_ref(), dtype, &input, &output)
+        }
+        Command::Train(args) => train::run(&args.config()?, &args.data, &args.out, args.stop_after),
+        Command::Card { run, out, trained_on, data } => card::run(&run, &data, &out, trained_on),
+        Command::Eval { model, weights, per_class, json, data } => {
+            eval::run(resolve_model(model.as_deref())?.as_ref(), &weights, &data, per_class, json)
         }
     }
 }
@@ -92,7 +201,7 @@ fn resolve_model(model: Option<&str>) -> Result<Option<ModelConfig>, Error> {
 /// Exit code for an error (see the binary's documentation).
 pub fn exit_code_for(error: &Error) -> ExitCode {
     match error {
-        Error::Io { .. } | Error::Image { .. } => ExitCode::from(3),
+        Error::Io { .. } | Error::Image { .. } | Error::Dataset { .. } => ExitCode::from(3),
         Error::Weights { .. } | Error::InvalidConfig(_) | Error::UnknownVariant { .. } => ExitCode::from(4),
     }
 }

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use shiftscope::models::ModelConfig;
 use shiftscope::{Device, Tensor, TensorData};
@@ -68,4 +68,35 @@ pub fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
 pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len(), "length differs");
     a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+}
+
+/// Class names of [`write_dataset`].
+pub const CLASSES: [&str; 3] = ["blue", "green", "red"];
+
+/// `n` noisy 20×20 PNGs per class and split: class `c` has a bright
+/// channel `2 − c` and a stripe whose position carries no label.
+pub fn write_dataset(root: &Path, train: usize, test: usize) {
+    let mut state = 12345u32;
+    let mut noise = move || {
+        state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        (state >> 16) as u8 % 90
+    };
+    for (split, n) in [("train", train), ("test", test)] {
+        for (c, class) in CLASSES.iter().enumerate() {
+            let dir = root.join(split).join(class);
+            std::fs::create_dir_all(&dir).unwrap();
+            for i in 0..n {
+                let stripe = (i * 7) % 20;
+                let image = image::RgbImage::from_fn(20, 20, |x, _| {
+                    let mut p = [noise(), noise(), noise()];
+                    p[2 - c] = p[2 - c].saturating_add(120);
+                    if x as usize == stripe {
+                        p = [255; 3];
+                    }
+                    image::Rgb(p)
+                });
+                image.save(dir.join(format!("{i:04}.png"))).unwrap();
+            }
+        }
+    }
 }

@@ -1,0 +1,144 @@
+//! `shiftscope card`: turns a finished training run into shipped weights
+//! plus a model card — tries f16 and int8 storage, keeps the smallest that
+//! stays within 0.3 points of f32 on the test split, and records how it was
+//! made and how well it does.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use shiftscope::card::{sha256_hex, DatasetInfo, ModelCard, StorageAccuracy};
+use shiftscope::data::{BatchLoader, ImageSet};
+use shiftscope::eval::evaluate;
+use shiftscope::models::Model;
+use shiftscope::train::{load_data, TrainConfig};
+use shiftscope::weights::{load_model, load_model_from_bytes, to_burnpack_bytes, StorageDType};
+use shiftscope::{Device, Error};
+
+/// Largest accuracy loss a compact storage type may cost, in points.
+const MAX_STORAGE_LOSS: f64 = 0.3;
+/// Largest shipped file.
+const MAX_BYTES: usize = 4_000_000;
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
+    move |source| Error::Io { path: path.to_path_buf(), source }
+}
+
+fn top1(
+    model: &Model,
+    set: &ImageSet,
+    config: &shiftscope::models::ModelConfig,
+    device: &Device,
+) -> Result<f64, Error> {
+    let loader = BatchLoader::evaluation(Arc::new(set.clone()), 250, config.preprocess(), device);
+    Ok(evaluate(model, &loader, set.classes.clone())?.top1())
+}
+
+/// `(epoch, valid top-1)` rows and the cumulative seconds of a run's metrics.csv.
+fn curve_and_time(run: &Path) -> Result<(Vec<(usize, f64)>, f64), Error> {
+    let path = run.join("metrics.csv");
+    let text = std::fs::read_to_string(&path).map_err(io(&path))?;
+    let mut curve = vec![];
+    let mut seconds = 0.0;
+    for row in text.lines().skip(1) {
+        let cells: Vec<&str> = row.split(',').collect();
+        if cells.len() >= 4 && cells[1] == "valid" {
+            curve.push((cells[0].parse().unwrap_or(0), cells[3].parse().unwrap_or(f64::NAN)));
+        }
+        seconds = cells.last().and_then(|s| s.parse().ok()).unwrap_or(seconds);
+    }
+    Ok((curve, seconds))
+}
+
+fn cpu_description() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model =
+        cpuinfo.lines().find_map(|l| l.strip_prefix("model name")).map(|m| m.trim_start_matches([' ', '\t', ':']));
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    format!("{} ({cores} cores), burn flex CPU backend", model.unwrap_or("unknown CPU"))
+}
+
+/// Writes `<out>/<name>.bpk` and `<out>/<name>.json` for the run in `run`.
+pub fn run(run: &Path, data: &Path, out: &Path, trained_on: Option<String>) -> Result<ExitCode, Error> {
+    let config_path = run.join("train.json");
+    let text = std::fs::read_to_string(&config_path).map_err(io(&config_path))?;
+    let config: TrainConfig =
+        serde_json::from_str(&text).map_err(|e| Error::InvalidConfig(format!("{}: {e}", config_path.display())))?;
+    let name = config.variant.clone().unwrap_or_else(|| run.file_name().unwrap_or_default().to_string_lossy().into());
+    let trained = run.join("model.bpk");
+    if !trained.exists() {
+        return Err(Error::InvalidConfig(format!("{} has no model.bpk: the run has not finished", run.display())));
+    }
+    let device = Device::flex();
+    let model = load_model(&trained, None, &device)?.model;
+    let (train, test) = load_data(&config.model, data, None)?;
+    let f32_top1 = top1(&model, &test, &config.model, &device)?;
+    println!("f32: {f32_top1:.2}%");
+    let mut storages = vec![];
+    let mut chosen: Option<(StorageDType, Vec<u8>)> = None;
+    for (dtype, label) in [(StorageDType::Int8, "int8"), (StorageDType::F16, "f16"), (StorageDType::F32, "f32")] {
+        let bytes = to_burnpack_bytes(&model, &config.model, dtype)?;
+        let reloaded = load_model_from_bytes(bytes.clone(), label, None, &device)?.model;
+        let accuracy =
+            if dtype == StorageDType::F32 { f32_top1 } else { top1(&reloaded, &test, &config.model, &device)? };
+        println!("{label}: {:.2}% in {} bytes", accuracy, bytes.len());
+        storages.push(StorageAccuracy { storage: label.into(), bytes: bytes.len(), test_top1: accuracy });
+        if chosen.is_none() && accuracy >= f32_top1 - MAX_STORAGE_LOSS && bytes.len() <= MAX_BYTES {
+            chosen = Some((dtype, bytes));
+        }
+    }
+    let (dtype, bytes) =
+        chosen.ok_or_else(|| Error::InvalidConfig(format!("no storage type fits in {MAX_BYTES} bytes")))?;
+    let storage = storages.iter().find(|s| s.bytes == bytes.len()).map(|s| s.storage.clone()).unwrap_or_default();
+    std::fs::create_dir_all(out).map_err(io(out))?;
+    let file = format!("{name}.bpk");
+    let weights_path = out.join(&file);
+    std::fs::write(&weights_path, &bytes).map_err(io(&weights_path))?;
+
+    // Measured on the written file, as `eval` would.
+    let shipped = load_model(&weights_path, None, &device)?.model;
+    let test_top1 = top1(&shipped, &test, &config.model, &device)?;
+    let first1000 = top1(&shipped, &test.first_per_class(100), &config.model, &device)?;
+    let data_bytes = if data.is_file() { std::fs::read(data).map_err(io(data))? } else { vec![] };
+    let data_name = data.file_name().unwrap_or_default().to_string_lossy().into_owned();
+    let data_arg = format!("../shared/datasets/{data_name}");
+    let (curve, wall_time_s) = curve_and_time(run)?;
+    let cost = config.model.cost();
+    let card = ModelCard {
+        name: name.clone(),
+        file: file.clone(),
+        storage,
+        weights_bytes: bytes.len(),
+        weights_sha256: sha256_hex(&bytes),
+        model: config.model.clone(),
+        params: cost.params,
+        macs: cost.macs,
+        dataset: DatasetInfo {
+            file: data_name,
+            sha256: if data_bytes.is_empty() { String::new() } else { sha256_hex(&data_bytes) },
+            train_images: train.len(),
+            test_images: test.len(),
+            classes: test.classes.clone(),
+        },
+        training: serde_json::to_value(&config).expect("configs serialise"),
+        epochs: config.epochs,
+        seed: config.seed,
+        wall_time_s,
+        trained_on: trained_on.unwrap_or_else(cpu_description),
+        command: config.command_line(&data_arg, &format!("runs/{name}")),
+        eval_command: format!("shiftscope eval --weights assets/{file} {data_arg}"),
+        test_top1,
+        test_top1_first1000: first1000,
+        storages,
+        curve,
+    };
+    let card_path = out.join(format!("{name}.json"));
+    let json = serde_json::to_string_pretty(&card).expect("cards serialise");
+    std::fs::write(&card_path, json + "\n").map_err(io(&card_path))?;
+    println!(
+        "{name}: {dtype:?} {} bytes, test top-1 {test_top1:.2}% (first 1000: {first1000:.2}%) → {}",
+        bytes.len(),
+        card_path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,53 @@
+//! `shiftscope eval`: accuracy of weights on a dataset's test split.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use shiftscope::data::{load_split, BatchLoader};
+use shiftscope::eval::evaluate;
+use shiftscope::models::ModelConfig;
+use shiftscope::weights::load_model;
+use shiftscope::{Device, Error};
+
+/// Evaluates `weights` on the test split of `data` (the first
+/// `per_class` images of each class when given).
+pub fn run(
+    config: Option<&ModelConfig>,
+    weights: &Path,
+    data: &Path,
+    per_class: Option<usize>,
+    as_json: bool,
+) -> Result<ExitCode, Error> {
+    let device = Device::flex();
+    let loaded = load_model(weights, config, &device)?;
+    let preprocess = loaded.config.preprocess();
+    let mut test = load_split(data, "test", &preprocess, None)?;
+    if let Some(n) = per_class {
+        test = test.first_per_class(n);
+    }
+    if test.classes.len() != loaded.config.num_classes {
+        return Err(Error::InvalidConfig(format!(
+            "the test split has {} classes but the model's head has {}",
+            test.classes.len(),
+            loaded.config.num_classes
+        )));
+    }
+    let classes = test.classes.clone();
+    let loader = BatchLoader::evaluation(Arc::new(test), 250, preprocess, &device);
+    let evaluation = evaluate(&loaded.model, &loader, classes)?;
+    if as_json {
+        let value = serde_json::json!({
+            "weights": weights.display().to_string(),
+            "images": evaluation.count(),
+            "top1": evaluation.top1(),
+            "per_class": evaluation.per_class(),
+            "classes": evaluation.classes,
+            "confusion": evaluation.confusion,
+        });
+        println!("{}", serde_json::to_string_pretty(&value).expect("JSON of plain values"));
+    } else {
+        print!("{}", evaluation.report());
+    }
+    Ok(ExitCode::SUCCESS)
+}
