@@ -33,23 +33,31 @@ pub struct Variant {
 }
 
 fn s2(patch: [usize; 2], dims: [usize; 2], depths: [usize; 2], ratio: f64) -> ArchConfig {
+    s2_pooled(patch, dims, depths, ratio, SplitPool::Sum)
+}
+
+fn s2_pooled(patch: [usize; 2], dims: [usize; 2], depths: [usize; 2], ratio: f64, pool: SplitPool) -> ArchConfig {
     ArchConfig::S2mlpv2(S2MlpV2Config {
         patch_sizes: patch.to_vec(),
         dims: dims.to_vec(),
         depths: depths.to_vec(),
         mlp_ratio: ratio,
-        split_pool: SplitPool::Sum,
+        split_pool: pool,
     })
 }
 
 fn asmlp(patch: usize, embed_dim: usize, depths: &[usize]) -> ArchConfig {
+    asmlp_ratio(patch, embed_dim, depths, 4.0)
+}
+
+fn asmlp_ratio(patch: usize, embed_dim: usize, depths: &[usize], mlp_ratio: f64) -> ArchConfig {
     ArchConfig::Asmlp(AsMlpConfig {
         patch_size: patch,
         embed_dim,
         depths: depths.to_vec(),
         shift_size: 5,
         dilation: 1,
-        mlp_ratio: 4.0,
+        mlp_ratio,
     })
 }
 
@@ -116,9 +124,14 @@ pub fn variants() -> Vec<Variant> {
             imagenet(mixer(16, 768, 12), Preprocess::imagenet_inception()),
             paper(59.9, 12.6, Some(76.4)),
         ),
-        v("s2mlpv2_compact", "S²-MLPv2 for 32×32 CIFAR-10", cifar(s2([2, 2], [64, 128], [2, 6], 3.0)), None),
-        v("asmlp_compact", "AS-MLP for 32×32 CIFAR-10", cifar(asmlp(2, 48, &[2, 2, 3])), None),
-        v("mixer_compact", "MLP-Mixer for 32×32 CIFAR-10", cifar(mixer(4, 128, 8)), None),
+        v(
+            "s2mlpv2_compact",
+            "S²-MLPv2 for 32×32 CIFAR-10",
+            cifar(s2_pooled([2, 2], [64, 128], [2, 4], 3.0, SplitPool::Mean)),
+            None,
+        ),
+        v("asmlp_compact", "AS-MLP for 32×32 CIFAR-10", cifar(asmlp_ratio(2, 48, &[2, 2, 2], 3.0)), None),
+        v("mixer_compact", "MLP-Mixer for 32×32 CIFAR-10", cifar(mixer(4, 128, 6)), None),
     ]
 }
 
