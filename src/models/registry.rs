@@ -3,7 +3,7 @@
 
 use super::as_mlp::AsMlpConfig;
 use super::mlp_mixer::MixerConfig;
-use super::s2mlpv2::{S2MlpV2Config, SplitPool};
+use super::s2mlpv2::{Fusion, S2MlpV2Config, SplitPool};
 use super::{ArchConfig, ModelConfig};
 use crate::error::{Error, Result};
 use crate::preprocess::Preprocess;
@@ -43,7 +43,16 @@ fn s2_pooled(patch: [usize; 2], dims: [usize; 2], depths: [usize; 2], ratio: f64
         depths: depths.to_vec(),
         mlp_ratio: ratio,
         split_pool: pool,
+        fusion: Fusion::SplitAttention,
     })
+}
+
+/// `s2mlpv2_compact` with its branches summed instead of split-attended.
+fn s2_compact_plain_sum() -> ArchConfig {
+    match s2_pooled([2, 2], [64, 128], [2, 4], 3.0, SplitPool::Mean) {
+        ArchConfig::S2mlpv2(c) => ArchConfig::S2mlpv2(S2MlpV2Config { fusion: Fusion::Sum, ..c }),
+        _ => unreachable!("built as S²-MLPv2"),
+    }
 }
 
 fn asmlp(patch: usize, embed_dim: usize, depths: &[usize]) -> ArchConfig {
@@ -130,6 +139,12 @@ pub fn variants() -> Vec<Variant> {
             cifar(s2_pooled([2, 2], [64, 128], [2, 4], 3.0, SplitPool::Mean)),
             None,
         ),
+        v(
+            "s2mlpv2_compact_sum",
+            "s2mlpv2_compact with a plain sum instead of split-attention (ablation)",
+            cifar(s2_compact_plain_sum()),
+            None,
+        ),
         v("asmlp_compact", "AS-MLP for 32×32 CIFAR-10", cifar(asmlp_ratio(2, 48, &[2, 2, 2], 3.0)), None),
         v("mixer_compact", "MLP-Mixer for 32×32 CIFAR-10", cifar(mixer(4, 128, 6)), None),
     ]
@@ -165,6 +180,22 @@ mod tests {
             );
             assert!((gmacs / paper.gmacs - 1.0).abs() <= 0.05, "{}: {gmacs:.2} G vs {}", variant.name, paper.gmacs);
         }
+    }
+
+    /// The small variants build here; the counter must agree with burn.
+    #[test]
+    fn compact_variants_have_the_counted_parameters() {
+        use burn::module::Module;
+        let device = burn::tensor::Device::flex();
+        for variant in variants().into_iter().filter(|v| v.name.contains("compact")) {
+            let model = variant.config.init(&device).unwrap();
+            assert_eq!(model.num_params() as u64, variant.config.cost().params, "{}", variant.name);
+        }
+        let with = find("s2mlpv2_compact").unwrap().cost().params;
+        let without = find("s2mlpv2_compact_sum").unwrap().cost().params;
+        // Split-attention costs C·C/4 + C/4 + C/4·3C + 3C per block.
+        let per_block = |c: u64| c * (c / 4) + c / 4 + (c / 4) * 3 * c + 3 * c;
+        assert_eq!(with - without, 2 * per_block(64) + 4 * per_block(128));
     }
 
     #[test]

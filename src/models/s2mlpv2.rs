@@ -27,6 +27,23 @@ pub enum SplitPool {
     Mean,
 }
 
+/// How a block fuses its three branches.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fusion {
+    /// Split-attention (the paper's model).
+    #[default]
+    SplitAttention,
+    /// Plain sum of the branches (the paper's ablation baseline).
+    Sum,
+}
+
+impl Fusion {
+    fn is_default(&self) -> bool {
+        *self == Fusion::default()
+    }
+}
+
 /// S²-MLPv2 hyper-parameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct S2MlpV2Config {
@@ -41,6 +58,9 @@ pub struct S2MlpV2Config {
     /// Token pooling inside split-attention.
     #[serde(default)]
     pub split_pool: SplitPool,
+    /// Branch fusion; split-attention unless set.
+    #[serde(default, skip_serializing_if = "Fusion::is_default")]
+    pub fusion: Fusion,
 }
 
 impl S2MlpV2Config {
@@ -88,7 +108,9 @@ impl S2MlpV2Config {
             total += Cost::patch_conv(tokens, channels, c, self.patch_sizes[stage]);
             let mut block = Cost::norm(c).times(2);
             block += Cost::linear(tokens, c, BRANCHES * c, true);
-            block += Cost::mlp(1, c, c / 4, BRANCHES * c);
+            if self.fusion == Fusion::SplitAttention {
+                block += Cost::mlp(1, c, c / 4, BRANCHES * c);
+            }
             block += Cost::linear(tokens, c, c, true);
             block += Cost::mlp(tokens, c, self.hidden(c), c);
             total += block.times(self.depths[stage]);
@@ -109,7 +131,9 @@ impl S2MlpV2Config {
                 blocks: (0..self.depths[s])
                     .map(|_| {
                         let c = self.dims[s];
-                        S2Block::new(c, self.hidden(c), self.split_pool == SplitPool::Mean, device)
+                        let attention = (self.fusion == Fusion::SplitAttention)
+                            .then(|| SplitAttention::new(c, self.split_pool == SplitPool::Mean, device));
+                        S2Block::new(c, self.hidden(c), attention, device)
                     })
                     .collect(),
             })
@@ -160,17 +184,22 @@ pub struct S2Block {
 }
 
 impl S2Block {
-    fn new(c: usize, hidden: usize, mean_pool: bool, device: &Device) -> Self {
+    fn new(c: usize, hidden: usize, split_attention: Option<SplitAttention>, device: &Device) -> Self {
         Self {
             norm1: LayerNormConfig::new(c).init(device),
-            attn: S2Attention::new(c, mean_pool, device),
+            attn: S2Attention {
+                mlp1: LinearConfig::new(c, BRANCHES * c).init(device),
+                split_attention,
+                mlp2: LinearConfig::new(c, c).init(device),
+            },
             norm2: LayerNormConfig::new(c).init(device),
             mlp: Mlp::new(c, hidden, c, device),
         }
     }
 
-    /// `(B, H, W, C)` → same shape, plus the split-attention weights.
-    pub fn forward(&self, x: Tensor<4>) -> (Tensor<4>, Tensor<3>) {
+    /// `(B, H, W, C)` → same shape, plus the split-attention weights
+    /// (none for plain-sum fusion).
+    pub fn forward(&self, x: Tensor<4>) -> (Tensor<4>, Option<Tensor<3>>) {
         let (mixed, weights) = self.attn.forward(self.norm1.forward(x.clone()));
         let x = x + mixed;
         let x = x.clone() + self.mlp.forward(self.norm2.forward(x));
@@ -183,23 +212,16 @@ impl S2Block {
 pub struct S2Attention {
     /// `C → 3C` expansion into the three branches.
     pub mlp1: Linear,
-    /// Fusion of the branches.
-    pub split_attention: SplitAttention,
+    /// Fusion of the branches; `None` sums them.
+    pub split_attention: Option<SplitAttention>,
     /// `C → C` projection.
     pub mlp2: Linear,
 }
 
 impl S2Attention {
-    fn new(c: usize, mean_pool: bool, device: &Device) -> Self {
-        Self {
-            mlp1: LinearConfig::new(c, BRANCHES * c).init(device),
-            split_attention: SplitAttention::new(c, mean_pool, device),
-            mlp2: LinearConfig::new(c, c).init(device),
-        }
-    }
-
-    /// Mixes `(B, H, W, C)` tokens; also returns the `(B, 3, C)` weights.
-    pub fn forward(&self, x: Tensor<4>) -> (Tensor<4>, Tensor<3>) {
+    /// Mixes `(B, H, W, C)` tokens; also returns the `(B, 3, C)`
+    /// split-attention weights.
+    pub fn forward(&self, x: Tensor<4>) -> (Tensor<4>, Option<Tensor<3>>) {
         let mut parts = linear_last_split(&self.mlp1, x, BRANCHES).into_iter();
         let (a, b, identity) = (parts.next(), parts.next(), parts.next());
         let branches = [
@@ -207,7 +229,16 @@ impl S2Attention {
             spatial_shift(b.expect("branch 2"), ShiftOrder::Second),
             identity.expect("branch 3"),
         ];
-        let (mixed, weights) = self.split_attention.forward(branches);
+        let (mixed, weights) = match &self.split_attention {
+            Some(attention) => {
+                let (mixed, weights) = attention.forward(branches);
+                (mixed, Some(weights))
+            }
+            None => {
+                let [a, b, c] = branches;
+                (a + b + c, None)
+            }
+        };
         (linear_last(&self.mlp2, mixed), weights)
     }
 }
@@ -223,7 +254,7 @@ impl S2MlpV2 {
             for block in &stage.blocks {
                 let (out, weights) = block.forward(x);
                 x = out;
-                if request.split_attention {
+                if let (true, Some(weights)) = (request.split_attention, weights) {
                     probes.split_attention.push(weights);
                 }
                 probes.block_output(request, &x);
@@ -235,5 +266,27 @@ impl S2MlpV2 {
     /// Norm, then mean over tokens: the head's input `(B, C)`.
     pub fn pool(&self, tokens: Tensor<4>) -> Tensor<2> {
         mean_tokens(self.norm.forward(tokens))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::test_util::{assert_close, device, values};
+    use burn::tensor::Distribution;
+
+    /// Plain-sum fusion is `mlp2(shift₁(a) + shift₂(b) + c)` and reports no
+    /// split-attention weights.
+    #[test]
+    fn plain_sum_fusion_adds_the_three_branches() {
+        let dev = device();
+        let block = S2Block::new(8, 16, None, &dev);
+        let x = Tensor::<4>::random([1, 3, 3, 8], Distribution::Normal(0.0, 1.0), &dev);
+        let (mixed, weights) = block.attn.forward(x.clone());
+        assert!(weights.is_none());
+        let [a, b, c]: [Tensor<4>; 3] =
+            linear_last_split(&block.attn.mlp1, x, BRANCHES).try_into().expect("three parts");
+        let sum = spatial_shift(a, ShiftOrder::First) + spatial_shift(b, ShiftOrder::Second) + c;
+        assert_close(&values(mixed), &values(linear_last(&block.attn.mlp2, sum)), 1e-5);
     }
 }
