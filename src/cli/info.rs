@@ -32,15 +32,16 @@ pub fn run(as_json: bool) -> Result<ExitCode, Error> {
         println!("{}", serde_json::to_string_pretty(&list).expect("JSON of plain values"));
         return Ok(ExitCode::SUCCESS);
     }
+    let width = rows.iter().map(|v| v.name.len()).max().unwrap_or(7);
     println!(
-        "{:<16} {:>9} {:>9} {:>7} {:>7}   {:<16} summary",
+        "{:<width$} {:>9} {:>9} {:>7} {:>7}   {:<16} summary",
         "variant", "params", "GFLOPs", "input", "classes", "paper (M / G)"
     );
     for v in &rows {
         let cost = v.config.cost();
         let paper = v.paper.map_or(String::from("-"), |p| format!("{:.1} / {:.1}", p.params_m, p.gmacs));
         println!(
-            "{:<16} {:>8.2}M {:>9.3} {:>7} {:>7}   {:<16} {}",
+            "{:<width$} {:>8.2}M {:>9.3} {:>7} {:>7}   {:<16} {}",
             v.name,
             cost.params as f64 / 1e6,
             cost.macs as f64 / 1e9,

@@ -139,12 +139,7 @@ pub fn variants() -> Vec<Variant> {
             cifar(s2_pooled([2, 2], [64, 128], [2, 4], 3.0, SplitPool::Mean)),
             None,
         ),
-        v(
-            "s2mlpv2_compact_sum",
-            "s2mlpv2_compact with a plain sum instead of split-attention (ablation)",
-            cifar(s2_compact_plain_sum()),
-            None,
-        ),
+        v("s2mlpv2_compact_sum", "s2mlpv2_compact, branches summed (ablation)", cifar(s2_compact_plain_sum()), None),
         v("asmlp_compact", "AS-MLP for 32×32 CIFAR-10", cifar(asmlp_ratio(2, 48, &[2, 2, 2], 3.0)), None),
         v("mixer_compact", "MLP-Mixer for 32×32 CIFAR-10", cifar(mixer(4, 128, 6)), None),
     ]
