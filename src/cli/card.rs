@@ -99,6 +99,9 @@ pub fn run(run: &Path, data: &Path, out: &Path, trained_on: Option<String>) -> R
     let shipped = load_model(&weights_path, None, &device)?.model;
     let test_top1 = top1(&shipped, &test, &config.model, &device)?;
     let first1000 = top1(&shipped, &test.first_per_class(100), &config.model, &device)?;
+    if (first1000 - test_top1).abs() > 1.5 {
+        eprintln!("warning: the first-1000 accuracy {first1000:.2}% is over 1.5 points from the full {test_top1:.2}%");
+    }
     let data_bytes = if data.is_file() { std::fs::read(data).map_err(io(data))? } else { vec![] };
     let data_name = data.file_name().unwrap_or_default().to_string_lossy().into_owned();
     let data_arg = format!("../shared/datasets/{data_name}");
