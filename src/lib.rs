@@ -18,6 +18,7 @@
 #![warn(missing_docs)]
 
 pub mod card;
+pub mod classifier;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod data;
 pub mod error;
