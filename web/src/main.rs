@@ -1,0 +1,18 @@
+//! Entry point of the browser app: a panic hook that shows the message in
+//! the page, then the yew app.
+
+mod app;
+mod engine;
+mod image_input;
+
+fn main() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = format!("shiftscope hit an internal error and stopped: {info}");
+        web_sys::console::error_1(&message.clone().into());
+        if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("panic")) {
+            el.set_text_content(Some(&message));
+            let _ = el.set_attribute("role", "alert");
+        }
+    }));
+    yew::Renderer::<app::App>::new().render();
+}
