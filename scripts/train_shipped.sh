@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Trains — or resumes, when runs/<name> already holds the run — the models
+# that ship in assets/, in the background, one process per model with one
+# rayon thread each (flex's element-wise kernels are single-threaded, so
+# side-by-side runs use a 2-core machine best). Their scheduling group gets
+# a low priority so builds and tests stay responsive. Logs: runs/<name>.log.
+#
+#   bash scripts/train_shipped.sh [model…]      # default: all shipped models
+#
+# When a run has finished: shiftscope card --run runs/<name> "$DATA"
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DATA=${DATA:-../shared/datasets/cifar10-jpeg.tar.gz}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/shiftscope/target}
+cargo build --locked --quiet
+BIN="$CARGO_TARGET_DIR/debug/shiftscope"
+
+# name, then its training options (also recorded on its model card).
+declare -A OPTIONS=(
+  [s2mlpv2_compact]="--epochs 20"
+  [asmlp_compact]="--epochs 20"
+  [mixer_compact]="--epochs 15"
+  [ablation-s2mlpv2_compact]="--model s2mlpv2_compact --epochs 10 --warmup-epochs 1 --limit-per-class 1000"
+  [ablation-s2mlpv2_compact_sum]="--model s2mlpv2_compact_sum --epochs 10 --warmup-epochs 1 --limit-per-class 1000"
+)
+names=("$@")
+[ ${#names[@]} -gt 0 ] || names=(s2mlpv2_compact asmlp_compact mixer_compact)
+mkdir -p runs
+for name in "${names[@]}"; do
+  options=${OPTIONS[$name]:?unknown run $name}
+  [[ $options == --model* ]] || options="--model $name $options"
+  if [ -f "runs/$name/model.bpk" ]; then echo "$name: finished"; continue; fi
+  # shellcheck disable=SC2086
+  RAYON_NUM_THREADS=1 setsid nohup "$BIN" train $options --out "runs/$name" "$DATA" \
+    >> "runs/$name.log" 2>&1 < /dev/null &
+  pid=$!
+  echo 15 > "/proc/$pid/autogroup" 2>/dev/null || true
+  echo "$name: training in the background (pid $pid, log runs/$name.log)"
+done
