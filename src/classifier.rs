@@ -34,11 +34,6 @@ impl Classifier {
         Ok(Self::new(load_model_from_bytes(bytes, label, config, device)?, device))
     }
 
-    /// The device the model runs on.
-    pub fn device(&self) -> &Device {
-        &self.device
-    }
-
     /// The preprocessing of the model's inputs.
     pub fn preprocess(&self) -> Preprocess {
         self.config.preprocess()

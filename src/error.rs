@@ -2,7 +2,7 @@
 //! file, an unknown variant, an unreadable image) ends up here with a
 //! message that names the culprit.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// What went wrong, with enough context to fix it.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +50,13 @@ pub enum Error {
         /// The operating system's error.
         source: std::io::Error,
     },
+}
+
+impl Error {
+    /// Wraps an operating-system error about `path` (for `map_err`).
+    pub fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
+        move |source| Error::Io { path: path.to_path_buf(), source }
+    }
 }
 
 /// The crate's result type.

@@ -157,7 +157,7 @@ pub fn decode(bytes: &[u8], label: &Path) -> Result<RgbImage> {
 
 /// Reads and decodes an image file.
 pub fn load(path: &Path) -> Result<RgbImage> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(Error::io(path))?;
     decode(&bytes, path)
 }
 

@@ -20,24 +20,20 @@ const MAX_STORAGE_LOSS: f64 = 0.3;
 /// Largest shipped file.
 const MAX_BYTES: usize = 4_000_000;
 
-fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
-    move |source| Error::Io { path: path.to_path_buf(), source }
-}
-
 fn top1(
     model: &Model,
-    set: &ImageSet,
+    set: &Arc<ImageSet>,
     config: &shiftscope::models::ModelConfig,
     device: &Device,
 ) -> Result<f64, Error> {
-    let loader = BatchLoader::evaluation(Arc::new(set.clone()), 250, config.preprocess(), device);
+    let loader = BatchLoader::evaluation(set.clone(), 250, config.preprocess(), device);
     Ok(evaluate(model, &loader, set.classes.clone())?.top1())
 }
 
 /// `(epoch, valid top-1)` rows and the cumulative seconds of a run's metrics.csv.
 fn curve_and_time(run: &Path) -> Result<(Vec<(usize, f64)>, f64), Error> {
     let path = run.join("metrics.csv");
-    let text = std::fs::read_to_string(&path).map_err(io(&path))?;
+    let text = std::fs::read_to_string(&path).map_err(Error::io(&path))?;
     let mut curve = vec![];
     let mut seconds = 0.0;
     for row in text.lines().skip(1) {
@@ -61,7 +57,7 @@ fn cpu_description() -> String {
 /// Writes `<out>/<name>.bpk` and `<out>/<name>.json` for the run in `run`.
 pub fn run(run: &Path, data: &Path, out: &Path, trained_on: Option<String>) -> Result<ExitCode, Error> {
     let config_path = run.join("train.json");
-    let text = std::fs::read_to_string(&config_path).map_err(io(&config_path))?;
+    let text = std::fs::read_to_string(&config_path).map_err(Error::io(&config_path))?;
     let config: TrainConfig =
         serde_json::from_str(&text).map_err(|e| Error::InvalidConfig(format!("{}: {e}", config_path.display())))?;
     let name = config.variant.clone().unwrap_or_else(|| run.file_name().unwrap_or_default().to_string_lossy().into());
@@ -72,6 +68,7 @@ pub fn run(run: &Path, data: &Path, out: &Path, trained_on: Option<String>) -> R
     let device = Device::flex();
     let model = load_model(&trained, None, &device)?.model;
     let (train, test) = load_data(&config.model, data, None)?;
+    let test = Arc::new(test);
     let f32_top1 = top1(&model, &test, &config.model, &device)?;
     println!("f32: {f32_top1:.2}%");
     let mut storages = vec![];
@@ -90,19 +87,19 @@ pub fn run(run: &Path, data: &Path, out: &Path, trained_on: Option<String>) -> R
     let (dtype, bytes) =
         chosen.ok_or_else(|| Error::InvalidConfig(format!("no storage type fits in {MAX_BYTES} bytes")))?;
     let storage = storages.iter().find(|s| s.bytes == bytes.len()).map(|s| s.storage.clone()).unwrap_or_default();
-    std::fs::create_dir_all(out).map_err(io(out))?;
+    std::fs::create_dir_all(out).map_err(Error::io(out))?;
     let file = format!("{name}.bpk");
     let weights_path = out.join(&file);
-    std::fs::write(&weights_path, &bytes).map_err(io(&weights_path))?;
+    std::fs::write(&weights_path, &bytes).map_err(Error::io(&weights_path))?;
 
     // Measured on the written file, as `eval` would.
     let shipped = load_model(&weights_path, None, &device)?.model;
     let test_top1 = top1(&shipped, &test, &config.model, &device)?;
-    let first1000 = top1(&shipped, &test.first_per_class(100), &config.model, &device)?;
+    let first1000 = top1(&shipped, &Arc::new(test.first_per_class(100)), &config.model, &device)?;
     if (first1000 - test_top1).abs() > 1.5 {
         eprintln!("warning: the first-1000 accuracy {first1000:.2}% is over 1.5 points from the full {test_top1:.2}%");
     }
-    let data_bytes = if data.is_file() { std::fs::read(data).map_err(io(data))? } else { vec![] };
+    let data_bytes = if data.is_file() { std::fs::read(data).map_err(Error::io(data))? } else { vec![] };
     let data_name = data.file_name().unwrap_or_default().to_string_lossy().into_owned();
     let data_arg = format!("../shared/datasets/{data_name}");
     let (curve, wall_time_s) = curve_and_time(run)?;
@@ -137,7 +134,7 @@ pub fn run(run: &Path, data: &Path, out: &Path, trained_on: Option<String>) -> R
     };
     let card_path = out.join(format!("{name}.json"));
     let json = serde_json::to_string_pretty(&card).expect("cards serialise");
-    std::fs::write(&card_path, json + "\n").map_err(io(&card_path))?;
+    std::fs::write(&card_path, json + "\n").map_err(Error::io(&card_path))?;
     println!(
         "{name}: {dtype:?} {} bytes, test top-1 {test_top1:.2}% (first 1000: {first1000:.2}%) → {}",
         bytes.len(),

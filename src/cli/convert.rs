@@ -19,7 +19,7 @@ pub fn run(config: Option<&ModelConfig>, dtype: StorageDType, input: &Path, outp
     let bytes = to_burnpack_bytes(&source.model, &config, dtype)?;
     let size = bytes.len();
     eprintln!("[3/4] writing {} ({size} bytes)", output.display());
-    std::fs::write(output, &bytes).map_err(|source| Error::Io { path: output.to_path_buf(), source })?;
+    std::fs::write(output, &bytes).map_err(Error::io(output))?;
     eprintln!("[4/4] checking the converted weights");
     let converted = load_model_from_bytes(bytes, &output.display().to_string(), None, &device)?;
     device.seed(7);

@@ -189,7 +189,7 @@ fn resolve_model(model: Option<&str>) -> Result<Option<ModelConfig>, Error> {
     let Some(model) = model else { return Ok(None) };
     let path = Path::new(model);
     if model.ends_with(".json") || path.is_file() {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
         let config: ModelConfig =
             serde_json::from_str(&text).map_err(|e| Error::InvalidConfig(format!("{}: {e}", path.display())))?;
         config.validate()?;

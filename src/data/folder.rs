@@ -138,22 +138,19 @@ fn decode_all(root: &Path, split: &str, files: &[Encoded], preprocess: &Preproce
 }
 
 fn read_directory(root: &Path, split: &str) -> Result<Vec<Encoded>> {
-    fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
-        move |source| Error::Io { path: path.to_path_buf(), source }
-    }
     let split_dir = root.join(split);
     let mut files = vec![];
-    for class in std::fs::read_dir(&split_dir).map_err(io(&split_dir))? {
-        let class = class.map_err(io(&split_dir))?;
+    for class in std::fs::read_dir(&split_dir).map_err(Error::io(&split_dir))? {
+        let class = class.map_err(Error::io(&split_dir))?;
         let class_name = class.file_name().to_string_lossy().into_owned();
         if !class.path().is_dir() || is_hidden(&class_name) {
             continue;
         }
-        for entry in std::fs::read_dir(class.path()).map_err(io(&class.path()))? {
-            let path: PathBuf = entry.map_err(io(&class.path()))?.path();
+        for entry in std::fs::read_dir(class.path()).map_err(Error::io(&class.path()))? {
+            let path: PathBuf = entry.map_err(Error::io(&class.path()))?.path();
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             if path.is_file() && !is_hidden(&name) {
-                let bytes = std::fs::read(&path).map_err(io(&path))?;
+                let bytes = std::fs::read(&path).map_err(Error::io(&path))?;
                 files.push(Encoded { class: class_name.clone(), name, bytes });
             }
         }
@@ -163,7 +160,7 @@ fn read_directory(root: &Path, split: &str) -> Result<Vec<Encoded>> {
 
 /// Streams a gzipped tar once, keeping the entries `…/<split>/<class>/<file>`.
 fn read_tar_gz(archive_path: &Path, split: &str) -> Result<Vec<Encoded>> {
-    let file = std::fs::File::open(archive_path).map_err(|source| Error::Io { path: archive_path.into(), source })?;
+    let file = std::fs::File::open(archive_path).map_err(Error::io(archive_path))?;
     let corrupt = |e: std::io::Error| dataset_error(archive_path, format!("not a readable .tar.gz ({e})"));
     let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(std::io::BufReader::new(file)));
     let mut files = vec![];

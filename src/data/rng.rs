@@ -29,11 +29,6 @@ impl SplitMix64 {
         (((self.next_u64() >> 11) as u128 * n as u128) >> 53) as usize
     }
 
-    /// Uniform float in `[0, 1)`.
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
     /// Fisher–Yates shuffle.
     pub fn shuffle<T>(&mut self, items: &mut [T]) {
         for i in (1..items.len()).rev() {

@@ -134,17 +134,13 @@ pub fn last_checkpoint(run_dir: &Path) -> Option<usize> {
         .max()
 }
 
-fn io_error(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
-    move |source| Error::Io { path: path.to_path_buf(), source }
-}
-
 /// Prepares `run_dir` for `config`: a new directory gets `train.json`; an
 /// existing one must hold the same configuration, and its last checkpoint
 /// (if any) is returned for resuming.
 fn prepare_run_dir(config: &TrainConfig, run_dir: &Path) -> Result<Option<usize>> {
     let saved_path = run_dir.join("train.json");
     if saved_path.exists() {
-        let text = std::fs::read_to_string(&saved_path).map_err(io_error(&saved_path))?;
+        let text = std::fs::read_to_string(&saved_path).map_err(Error::io(&saved_path))?;
         let saved: TrainConfig = serde_json::from_str(&text).map_err(|e| Error::Dataset {
             path: saved_path.clone(),
             reason: format!("not a training configuration ({e})"),
@@ -157,9 +153,9 @@ fn prepare_run_dir(config: &TrainConfig, run_dir: &Path) -> Result<Option<usize>
         }
         return Ok(last_checkpoint(run_dir));
     }
-    std::fs::create_dir_all(run_dir).map_err(io_error(run_dir))?;
+    std::fs::create_dir_all(run_dir).map_err(Error::io(run_dir))?;
     let json = serde_json::to_string_pretty(config).expect("configs serialise");
-    std::fs::write(&saved_path, json).map_err(io_error(&saved_path))?;
+    std::fs::write(&saved_path, json).map_err(Error::io(&saved_path))?;
     Ok(None)
 }
 
@@ -250,7 +246,7 @@ pub fn train(
 
     let metrics_csv = run_dir.join("metrics.csv");
     let csv =
-        CsvMetricLogger::new(metrics_csv.clone(), steps_per_epoch, first_epoch).map_err(io_error(&metrics_csv))?;
+        CsvMetricLogger::new(metrics_csv.clone(), steps_per_epoch, first_epoch).map_err(Error::io(&metrics_csv))?;
     let train_loader: Arc<dyn DataLoader<ImageBatch>> = Arc::new(train_loader);
     let valid_loader: Arc<dyn DataLoader<ImageBatch>> = Arc::new(valid_loader);
     let mut training = SupervisedTraining::new(run_dir, train_loader, valid_loader)

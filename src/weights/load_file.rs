@@ -20,7 +20,7 @@ const NESTED_STATE_DICT_KEYS: [&str; 3] = ["model", "state_dict", "model_state"]
 /// Loads a weight file (safetensors, PyTorch or burnpack) for `config`
 /// (optional for burnpack files that carry their config).
 pub fn load_model(path: &Path, config: Option<&ModelConfig>, device: &Device) -> Result<LoadedModel> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(Error::io(path))?;
     let label = path.display().to_string();
     if detect_format(&bytes) == Some(WeightFormat::Pytorch) {
         let config = resolve_config(None, config, &label)?;

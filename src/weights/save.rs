@@ -61,5 +61,5 @@ pub fn to_burnpack_bytes(model: &Model, config: &ModelConfig, dtype: StorageDTyp
 /// Writes `model` as a burnpack file.
 pub fn save_burnpack(model: &Model, config: &ModelConfig, dtype: StorageDType, path: &Path) -> Result<()> {
     let bytes = to_burnpack_bytes(model, config, dtype)?;
-    std::fs::write(path, bytes).map_err(|source| Error::Io { path: path.to_path_buf(), source })
+    std::fs::write(path, bytes).map_err(Error::io(path))
 }
