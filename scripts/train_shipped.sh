@@ -34,6 +34,12 @@ for name in "${names[@]}"; do
   RAYON_NUM_THREADS=1 setsid nohup "$BIN" train $options --out "runs/$name" "$DATA" \
     >> "runs/$name.log" 2>&1 < /dev/null &
   pid=$!
+  # setsid gives the run its own scheduling group; lower that group's
+  # priority once it exists (before, the write would hit this shell's).
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    [ "$(ps -o sid= -p "$pid" 2>/dev/null | tr -d ' ')" = "$pid" ] && break
+    sleep 0.2
+  done
   echo 15 > "/proc/$pid/autogroup" 2>/dev/null || true
   echo "$name: training in the background (pid $pid, log runs/$name.log)"
 done

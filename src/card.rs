@@ -63,6 +63,10 @@ pub struct ModelCard {
     pub training: serde_json::Value,
     /// Epochs trained.
     pub epochs: usize,
+    /// Epochs of the learning-rate schedule; more than `epochs` when the
+    /// run was shipped from a checkpoint before its schedule ended.
+    #[serde(default)]
+    pub scheduled_epochs: usize,
     /// Seed of the run.
     pub seed: u64,
     /// Training wall time in seconds (all resumed sessions together).

@@ -12,6 +12,8 @@
 //!   timm Mixer state dicts, safetensors, PyTorch, burnpack, f16 / int8);
 //! - [`preprocess`] and [`labels`]: turning images into model input and
 //!   logits into named predictions;
+//! - [`classifier`], [`card`], [`image_check`] and [`latency`]: what the
+//!   browser app runs on (and the native tests cover);
 //! - `data`, `train`, `eval` (native only): ImageFolder datasets, training
 //!   on burn's learner, and evaluation.
 
@@ -24,7 +26,9 @@ pub mod data;
 pub mod error;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod eval;
+pub mod image_check;
 pub mod labels;
+pub mod latency;
 pub mod models;
 pub mod ops;
 pub mod predict;

@@ -6,7 +6,8 @@
 use std::path::Path;
 
 use image::imageops::{self, FilterType};
-use image::{ImageReader, Limits, RgbImage, RgbaImage};
+use image::metadata::Orientation;
+use image::{DynamicImage, ImageDecoder, ImageReader, Limits, RgbImage, RgbaImage};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -151,7 +152,11 @@ pub fn decode(bytes: &[u8], label: &Path) -> Result<RgbImage> {
     let mut limits = Limits::default();
     limits.max_alloc = Some(MAX_DECODED_BYTES);
     reader.limits(limits);
-    let image = reader.decode().map_err(|e| fail(e.to_string()))?;
+    // Turned upright as its EXIF orientation says, as browsers show it.
+    let mut decoder = reader.into_decoder().map_err(|e| fail(e.to_string()))?;
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let mut image = DynamicImage::from_decoder(decoder).map_err(|e| fail(e.to_string()))?;
+    image.apply_orientation(orientation);
     Ok(rgba_to_rgb(&image.to_rgba8()))
 }
 
@@ -208,6 +213,19 @@ mod tests {
         RgbImage::new(4, 4).write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
         assert!(decode(&png[..png.len() / 2], path).is_err(), "truncated PNG must fail");
         assert!(decode(&png, path).is_ok());
+    }
+
+    #[test]
+    fn exif_orientation_turns_the_photo_upright() {
+        let mut jpeg = Vec::new();
+        RgbImage::new(8, 4).write_to(&mut std::io::Cursor::new(&mut jpeg), image::ImageFormat::Jpeg).unwrap();
+        assert_eq!(decode(&jpeg, Path::new("plain.jpg")).unwrap().dimensions(), (8, 4));
+        // APP1 Exif segment, big-endian TIFF, one IFD entry: Orientation (0x0112) = 6 (rotate 90°).
+        let mut app1 = vec![0xFF, 0xE1, 0, 34];
+        app1.extend_from_slice(b"Exif\0\0MM\0*\0\0\0\x08");
+        app1.extend_from_slice(&[0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0]);
+        jpeg.splice(2..2, app1);
+        assert_eq!(decode(&jpeg, Path::new("rotated.jpg")).unwrap().dimensions(), (4, 8));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use shiftscope::card::{sha256_hex, DatasetInfo, ModelCard, StorageAccuracy};
 use shiftscope::data::{BatchLoader, ImageSet};
 use shiftscope::eval::evaluate;
 use shiftscope::models::Model;
-use shiftscope::train::{load_data, TrainConfig};
+use shiftscope::train::{checkpoint_model, load_data, TrainConfig};
 use shiftscope::weights::{load_model, load_model_from_bytes, to_burnpack_bytes, StorageDType};
 use shiftscope::{Device, Error};
 
@@ -30,14 +30,18 @@ fn top1(
     Ok(evaluate(model, &loader, set.classes.clone())?.top1())
 }
 
-/// `(epoch, valid top-1)` rows and the cumulative seconds of a run's metrics.csv.
-fn curve_and_time(run: &Path) -> Result<(Vec<(usize, f64)>, f64), Error> {
+/// `(epoch, valid top-1)` rows and the cumulative seconds of a run's
+/// metrics.csv, up to and including epoch `last`.
+fn curve_and_time(run: &Path, last: usize) -> Result<(Vec<(usize, f64)>, f64), Error> {
     let path = run.join("metrics.csv");
     let text = std::fs::read_to_string(&path).map_err(Error::io(&path))?;
     let mut curve = vec![];
     let mut seconds = 0.0;
     for row in text.lines().skip(1) {
         let cells: Vec<&str> = row.split(',').collect();
+        if cells[0].parse::<usize>().map_or(true, |epoch| epoch > last) {
+            continue;
+        }
         if cells.len() >= 4 && cells[1] == "valid" {
             curve.push((cells[0].parse().unwrap_or(0), cells[3].parse().unwrap_or(f64::NAN)));
         }
@@ -54,19 +58,33 @@ fn cpu_description() -> String {
     format!("{} ({cores} cores), burn flex CPU backend", model.unwrap_or("unknown CPU"))
 }
 
-/// Writes `<out>/<name>.bpk` and `<out>/<name>.json` for the run in `run`.
-pub fn run(run: &Path, data: &Path, out: &Path, trained_on: Option<String>) -> Result<ExitCode, Error> {
+/// Writes `<out>/<name>.bpk` and `<out>/<name>.json` for the run in `run`:
+/// its finished model, or with `epoch` the checkpoint of that epoch.
+pub fn run(
+    run: &Path,
+    epoch: Option<usize>,
+    data: &Path,
+    out: &Path,
+    trained_on: Option<String>,
+) -> Result<ExitCode, Error> {
     let config_path = run.join("train.json");
     let text = std::fs::read_to_string(&config_path).map_err(Error::io(&config_path))?;
     let config: TrainConfig =
         serde_json::from_str(&text).map_err(|e| Error::InvalidConfig(format!("{}: {e}", config_path.display())))?;
     let name = config.variant.clone().unwrap_or_else(|| run.file_name().unwrap_or_default().to_string_lossy().into());
-    let trained = run.join("model.bpk");
-    if !trained.exists() {
-        return Err(Error::InvalidConfig(format!("{} has no model.bpk: the run has not finished", run.display())));
-    }
     let device = Device::flex();
-    let model = load_model(&trained, None, &device)?.model;
+    let trained = run.join("model.bpk");
+    let model = match epoch {
+        Some(epoch) if epoch < config.epochs => checkpoint_model(run, epoch, &config, &device)?,
+        _ if trained.exists() => load_model(&trained, None, &device)?.model,
+        _ => {
+            return Err(Error::InvalidConfig(format!(
+                "{} has no model.bpk: the run has not finished (ship a checkpoint with --epoch)",
+                run.display()
+            )))
+        }
+    };
+    let epochs = epoch.unwrap_or(config.epochs).min(config.epochs);
     let (train, test) = load_data(&config.model, data, None)?;
     let test = Arc::new(test);
     let f32_top1 = top1(&model, &test, &config.model, &device)?;
@@ -102,7 +120,7 @@ pub fn run(run: &Path, data: &Path, out: &Path, trained_on: Option<String>) -> R
     let data_bytes = if data.is_file() { std::fs::read(data).map_err(Error::io(data))? } else { vec![] };
     let data_name = data.file_name().unwrap_or_default().to_string_lossy().into_owned();
     let data_arg = format!("../shared/datasets/{data_name}");
-    let (curve, wall_time_s) = curve_and_time(run)?;
+    let (curve, wall_time_s) = curve_and_time(run, epochs)?;
     let cost = config.model.cost();
     let card = ModelCard {
         name: name.clone(),
@@ -121,7 +139,8 @@ pub fn run(run: &Path, data: &Path, out: &Path, trained_on: Option<String>) -> R
             classes: test.classes.clone(),
         },
         training: serde_json::to_value(&config).expect("configs serialise"),
-        epochs: config.epochs,
+        epochs,
+        scheduled_epochs: config.epochs,
         seed: config.seed,
         wall_time_s,
         trained_on: trained_on.unwrap_or_else(cpu_description),

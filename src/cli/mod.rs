@@ -90,6 +90,9 @@ enum Command {
         /// The run directory (`train --out`).
         #[arg(long)]
         run: PathBuf,
+        /// Ship the checkpoint of this epoch of an unfinished run (the card says so).
+        #[arg(long)]
+        epoch: Option<usize>,
         /// Where the weights and card go.
         #[arg(long, default_value = "assets")]
         out: PathBuf,
@@ -177,7 +180,7 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
             convert::run(resolve_model(model.as_deref())?.as_ref(), dtype, &input, &output)
         }
         Command::Train(args) => train::run(&args.config()?, &args.data, &args.out, args.stop_after),
-        Command::Card { run, out, trained_on, data } => card::run(&run, &data, &out, trained_on),
+        Command::Card { run, epoch, out, trained_on, data } => card::run(&run, epoch, &data, &out, trained_on),
         Command::Eval { model, weights, per_class, json, data } => {
             eval::run(resolve_model(model.as_deref())?.as_ref(), &weights, &data, per_class, json)
         }

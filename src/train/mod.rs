@@ -122,6 +122,25 @@ pub struct TrainOutcome {
     pub seconds: f64,
 }
 
+/// The model of the epoch-`epoch` checkpoint in `run_dir` (what the run
+/// would have shipped had it stopped there).
+pub fn checkpoint_model(run_dir: &Path, epoch: usize, config: &TrainConfig, device: &Device) -> Result<Model> {
+    use burn::module::Module;
+    use burn::store::{BurnpackStore, ModuleSnapshot};
+    let path = run_dir.join("checkpoint").join(format!("model-{epoch}.bpk"));
+    if !path.exists() {
+        return Err(Error::InvalidConfig(format!("{} does not exist", path.display())));
+    }
+    let mut trainee = Trainee::new(config.model.init(device)?, config.label_smoothing, device);
+    let result = trainee
+        .load_from(&mut BurnpackStore::from_file(&path))
+        .map_err(|e| Error::InvalidConfig(format!("{}: {e}", path.display())))?;
+    if !result.missing.is_empty() || !result.errors.is_empty() {
+        return Err(Error::InvalidConfig(format!("{} does not match train.json", path.display())));
+    }
+    Ok(trainee.no_grad().model)
+}
+
 /// The last epoch with a complete model checkpoint in `run_dir`, if any.
 pub fn last_checkpoint(run_dir: &Path) -> Option<usize> {
     let entries = std::fs::read_dir(run_dir.join("checkpoint")).ok()?;
