@@ -10,7 +10,7 @@ use shiftscope::data::{load_split, BatchLoader};
 use shiftscope::eval::evaluate;
 use shiftscope::models::ModelConfig;
 use shiftscope::predict::to_f32_vec;
-use shiftscope::train::{train, TrainConfig};
+use shiftscope::train::{checkpoint_model, train, InitFrom, TrainConfig};
 use shiftscope::weights::load_model;
 use shiftscope::Device;
 
@@ -100,6 +100,33 @@ fn trains_checkpoints_resumes_on_schedule_and_evaluates() {
     // Parallel reductions make runs differ in the last bits, not more.
     let drift = max_logit_difference(&weights, &second.weights.unwrap(), &data);
     assert!(drift < 1e-4, "resumed weights drift {drift} from the uninterrupted run's");
+
+    // The last checkpoint holds the finished weights (what `card --epoch` ships).
+    let checkpoint = checkpoint_model(&full, 5, &config, &device).unwrap();
+    let batch = BatchLoader::evaluation(
+        Arc::new(load_split(&data, "test", &config.model.preprocess(), None).unwrap()),
+        1000,
+        config.model.preprocess(),
+        &device,
+    )
+    .iter()
+    .next()
+    .unwrap()
+    .unwrap();
+    let finished = load_model(&weights, None, &device).unwrap().model;
+    let (a, b) = (to_f32_vec(checkpoint.forward(batch.images.clone())), to_f32_vec(finished.forward(batch.images)));
+    assert!(a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-6), "checkpoint 5 differs from model.bpk");
+
+    // A branch that starts from the epoch-4 checkpoint starts trained: its
+    // first epoch's loss is below the fresh run's first epoch.
+    let mut branch = config.clone();
+    (branch.epochs, branch.warmup_epochs) = (1, 0);
+    branch.init_from = Some(InitFrom { run: full.display().to_string(), epoch: 4 });
+    let branched = tmp.path().join("branch");
+    assert_eq!(train(&branch, &data, &branched, &device, None).unwrap().last_epoch, 1);
+    let branch_loss = metrics(&branched)[0].2;
+    assert!(branch_loss < 0.8 * train_rows[0].2, "branch loss {branch_loss} vs fresh {}", train_rows[0].2);
+    assert!(branch.command_line("d", "o").contains(&format!("--init-from {} --init-epoch 4", full.display())));
 
     // A finished run is not silently retrained, and a changed config is refused.
     assert!(train(&config, &data, &full, &device, None).unwrap_err().to_string().contains("finished"));

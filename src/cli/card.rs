@@ -11,7 +11,7 @@ use shiftscope::card::{sha256_hex, DatasetInfo, ModelCard, StorageAccuracy};
 use shiftscope::data::{BatchLoader, ImageSet};
 use shiftscope::eval::evaluate;
 use shiftscope::models::Model;
-use shiftscope::train::{checkpoint_model, load_data, TrainConfig};
+use shiftscope::train::{checkpoint_model, load_data, saved_config};
 use shiftscope::weights::{load_model, load_model_from_bytes, to_burnpack_bytes, StorageDType};
 use shiftscope::{Device, Error};
 
@@ -67,11 +67,9 @@ pub fn run(
     out: &Path,
     trained_on: Option<String>,
 ) -> Result<ExitCode, Error> {
-    let config_path = run.join("train.json");
-    let text = std::fs::read_to_string(&config_path).map_err(Error::io(&config_path))?;
-    let config: TrainConfig =
-        serde_json::from_str(&text).map_err(|e| Error::InvalidConfig(format!("{}: {e}", config_path.display())))?;
-    let name = config.variant.clone().unwrap_or_else(|| run.file_name().unwrap_or_default().to_string_lossy().into());
+    let config = saved_config(run)?;
+    let run_name = run.file_name().unwrap_or_default().to_string_lossy().into_owned();
+    let name = config.variant.clone().unwrap_or_else(|| run_name.clone());
     let device = Device::flex();
     let trained = run.join("model.bpk");
     let model = match epoch {
@@ -120,7 +118,19 @@ pub fn run(
     let data_bytes = if data.is_file() { std::fs::read(data).map_err(Error::io(data))? } else { vec![] };
     let data_name = data.file_name().unwrap_or_default().to_string_lossy().into_owned();
     let data_arg = format!("../shared/datasets/{data_name}");
-    let (curve, wall_time_s) = curve_and_time(run, epochs)?;
+    let (mut curve, mut wall_time_s) = curve_and_time(run, epochs)?;
+    let mut command = config.command_line(&data_arg, &format!("runs/{run_name}"));
+    let mut epochs = epochs;
+    // A run branched off another run's checkpoint: the card covers both.
+    if let Some(init) = &config.init_from {
+        let parent = Path::new(&init.run);
+        let (parent_curve, parent_seconds) = curve_and_time(parent, init.epoch)?;
+        curve = parent_curve.into_iter().chain(curve.into_iter().map(|(e, a)| (e + init.epoch, a))).collect();
+        wall_time_s += parent_seconds;
+        epochs += init.epoch;
+        let parent_command = saved_config(parent)?.command_line(&data_arg, &init.run);
+        command = format!("{parent_command} --stop-after {} && {command}", init.epoch);
+    }
     let cost = config.model.cost();
     let card = ModelCard {
         name: name.clone(),
@@ -140,11 +150,11 @@ pub fn run(
         },
         training: serde_json::to_value(&config).expect("configs serialise"),
         epochs,
-        scheduled_epochs: config.epochs,
+        scheduled_epochs: config.epochs + config.init_from.as_ref().map_or(0, |i| i.epoch),
         seed: config.seed,
         wall_time_s,
         trained_on: trained_on.unwrap_or_else(cpu_description),
-        command: config.command_line(&data_arg, &format!("runs/{name}")),
+        command,
         eval_command: format!("shiftscope eval --weights assets/{file} {data_arg}"),
         test_top1,
         test_top1_first1000: first1000,

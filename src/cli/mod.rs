@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use shiftscope::data::augment::Augment;
 use shiftscope::models::{registry, ModelConfig};
-use shiftscope::train::TrainConfig;
+use shiftscope::train::{InitFrom, TrainConfig};
 use shiftscope::Error;
 
 /// Spatial-shift MLP vision models (S²-MLPv2, AS-MLP, MLP-Mixer) on burn.
@@ -146,6 +146,13 @@ struct TrainArgs {
     /// Use only the first N images of each class (quick runs).
     #[arg(long)]
     limit_per_class: Option<usize>,
+    /// Start from the weights of this run's checkpoint (with --init-epoch),
+    /// e.g. to branch a short learning-rate decay off a long schedule.
+    #[arg(long, requires = "init_epoch")]
+    init_from: Option<String>,
+    /// The epoch of the --init-from checkpoint.
+    #[arg(long, requires = "init_from")]
+    init_epoch: Option<usize>,
     /// Dataset directory or .tar.gz.
     data: PathBuf,
 }
@@ -164,6 +171,10 @@ impl TrainArgs {
         config.augment = Augment { crop_padding: self.crop_padding, flip: !self.no_flip };
         config.seed = self.seed;
         config.limit_per_class = self.limit_per_class;
+        config.init_from = match (&self.init_from, self.init_epoch) {
+            (Some(run), Some(epoch)) => Some(InitFrom { run: run.clone(), epoch }),
+            _ => None,
+        };
         Ok(config)
     }
 }

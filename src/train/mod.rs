@@ -60,6 +60,20 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Train on only the first `n` images of each class (smoke runs).
     pub limit_per_class: Option<usize>,
+    /// Start from the weights of another run's checkpoint instead of a
+    /// fresh initialisation (a learning-rate decay branched off a longer
+    /// schedule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_from: Option<InitFrom>,
+}
+
+/// A checkpoint of another run that a run starts from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InitFrom {
+    /// The other run's directory, as given on the command line.
+    pub run: String,
+    /// The epoch of its checkpoint.
+    pub epoch: usize,
 }
 
 impl TrainConfig {
@@ -78,6 +92,7 @@ impl TrainConfig {
             augment: Augment::default(),
             seed: 0,
             limit_per_class: None,
+            init_from: None,
         }
     }
 }
@@ -101,6 +116,9 @@ impl TrainConfig {
         if let Some(n) = self.limit_per_class {
             parts.push(format!("--limit-per-class {n}"));
         }
+        if let Some(init) = &self.init_from {
+            parts.push(format!("--init-from {} --init-epoch {}", init.run, init.epoch));
+        }
         parts.push(data.to_string());
         parts.join(" ")
     }
@@ -122,22 +140,35 @@ pub struct TrainOutcome {
     pub seconds: f64,
 }
 
-/// The model of the epoch-`epoch` checkpoint in `run_dir` (what the run
-/// would have shipped had it stopped there).
-pub fn checkpoint_model(run_dir: &Path, epoch: usize, config: &TrainConfig, device: &Device) -> Result<Model> {
-    use burn::module::Module;
+/// The training configuration saved in a run directory.
+pub fn saved_config(run_dir: &Path) -> Result<TrainConfig> {
+    let path = run_dir.join("train.json");
+    let text = std::fs::read_to_string(&path).map_err(Error::io(&path))?;
+    serde_json::from_str(&text).map_err(|e| Error::InvalidConfig(format!("{}: {e}", path.display())))
+}
+
+/// Loads the epoch-`epoch` checkpoint of `run_dir` into `trainee`.
+fn load_checkpoint(trainee: &mut Trainee, run_dir: &Path, epoch: usize) -> Result<()> {
     use burn::store::{BurnpackStore, ModuleSnapshot};
     let path = run_dir.join("checkpoint").join(format!("model-{epoch}.bpk"));
     if !path.exists() {
         return Err(Error::InvalidConfig(format!("{} does not exist", path.display())));
     }
-    let mut trainee = Trainee::new(config.model.init(device)?, config.label_smoothing, device);
     let result = trainee
         .load_from(&mut BurnpackStore::from_file(&path))
         .map_err(|e| Error::InvalidConfig(format!("{}: {e}", path.display())))?;
     if !result.missing.is_empty() || !result.errors.is_empty() {
-        return Err(Error::InvalidConfig(format!("{} does not match train.json", path.display())));
+        return Err(Error::InvalidConfig(format!("{} does not fit this model", path.display())));
     }
+    Ok(())
+}
+
+/// The model of the epoch-`epoch` checkpoint in `run_dir` (what the run
+/// would have shipped had it stopped there).
+pub fn checkpoint_model(run_dir: &Path, epoch: usize, config: &TrainConfig, device: &Device) -> Result<Model> {
+    use burn::module::Module;
+    let mut trainee = Trainee::new(config.model.init(device)?, config.label_smoothing, device);
+    load_checkpoint(&mut trainee, run_dir, epoch)?;
     Ok(trainee.no_grad().model)
 }
 
@@ -221,18 +252,34 @@ pub fn train(
     stop_after: Option<usize>,
 ) -> Result<TrainOutcome> {
     config.model.validate()?;
-    if config.epochs == 0 || config.batch_size == 0 || config.warmup_epochs >= config.epochs {
+    if config.epochs == 0
+        || config.batch_size == 0
+        || (config.warmup_epochs >= config.epochs && config.warmup_epochs > 0)
+    {
         return Err(Error::InvalidConfig("need epochs > warm-up epochs and a positive batch size".into()));
     }
     let resume_from = prepare_run_dir(config, run_dir)?;
     if resume_from == Some(config.epochs) && run_dir.join("model.bpk").exists() {
         return Err(Error::InvalidConfig(format!("{} already holds the finished run", run_dir.display())));
     }
+    if let (Some(done), Some(stop)) = (resume_from, stop_after) {
+        if done >= stop {
+            return Err(Error::InvalidConfig(format!("{} is already past epoch {stop}", run_dir.display())));
+        }
+    }
     let (train_set, test_set) = load_data(&config.model, data, config.limit_per_class)?;
     let started = Instant::now();
     let device = device.clone().autodiff();
     device.seed(config.seed);
-    let trainee = Trainee::new(config.model.init(&device)?, config.label_smoothing, &device);
+    let mut trainee = Trainee::new(config.model.init(&device)?, config.label_smoothing, &device);
+    if let (Some(init), None) = (&config.init_from, resume_from) {
+        let parent = Path::new(&init.run);
+        if saved_config(parent)?.model != config.model {
+            return Err(Error::InvalidConfig(format!("{} trained another model", parent.display())));
+        }
+        load_checkpoint(&mut trainee, parent, init.epoch)?;
+        eprintln!("starting from {} after epoch {}", parent.display(), init.epoch);
+    }
 
     let preprocess = config.model.preprocess();
     let first_epoch = resume_from.unwrap_or(0);
