@@ -1,10 +1,11 @@
-//! Tensor adaptations applied while loading PyTorch-layout checkpoints.
+//! Tensor adaptations applied while loading checkpoints (PyTorch layouts,
+//! 8-bit storage, corruption checks).
 
 use std::sync::{Arc, Mutex};
 
 use burn::store::burn_pack::Tensor as PackTensor;
 use burn::store::{bridge, ModuleAdapter, ModuleContext};
-use burn::tensor::{DType, Shape};
+use burn::tensor::{DType, Device, Shape, Tensor, TensorData};
 
 /// Turns a 1×1 convolution kernel `(out, in, 1, 1)` loaded into a burn
 /// `Linear` into a matrix `(out, in)`; burn's PyTorch adapter then
@@ -56,6 +57,37 @@ impl ModuleAdapter for NonFiniteDetector {
                 offenders.lock().unwrap_or_else(|e| e.into_inner()).push(label.clone());
             }
             data
+        })
+    }
+
+    fn clone_box(&self) -> Box<dyn ModuleAdapter> {
+        Box::new(self.clone())
+    }
+}
+
+/// Turns 8-bit quantized tensors into f32 on the CPU as they are read, so
+/// every device gets plain floats (burn's WebGPU kernels do not take the
+/// Q8S layout the files use) and native and browser runs compute the same
+/// numbers. The download stays 8-bit.
+#[derive(Debug, Clone, Default)]
+pub struct DequantizeOnCpu;
+
+fn dequantize<const D: usize>(data: TensorData) -> TensorData {
+    Tensor::<D>::from_data(data, &Device::flex()).dequantize().into_data()
+}
+
+impl ModuleAdapter for DequantizeOnCpu {
+    fn adapt(&self, tensor: PackTensor, _ctx: ModuleContext<'_>) -> PackTensor {
+        if !matches!(tensor.dtype, DType::QFloat(_)) {
+            return tensor;
+        }
+        let (name, shape) = (tensor.name.clone(), tensor.shape.clone());
+        let rank = shape.num_dims();
+        bridge::map_data(tensor, name, DType::F32, shape, move |data| match rank {
+            1 => dequantize::<1>(data),
+            2 => dequantize::<2>(data),
+            3 => dequantize::<3>(data),
+            _ => dequantize::<4>(data),
         })
     }
 

@@ -10,7 +10,7 @@ use burn::store::{
 };
 use burn::tensor::{DType, Device};
 
-use super::adapter::{NonFiniteDetector, PointwiseConvToLinear};
+use super::adapter::{DequantizeOnCpu, NonFiniteDetector, PointwiseConvToLinear};
 use super::format::{detect_format, WeightFormat};
 use super::CONFIG_METADATA_KEY;
 use crate::error::{Error, Result};
@@ -39,7 +39,7 @@ pub(super) fn pytorch_adapter(detector: &NonFiniteDetector) -> impl ModuleAdapte
 
 /// The adapters for burnpack files (burn's own layout).
 fn burnpack_adapter(detector: &NonFiniteDetector) -> impl ModuleAdapter + 'static {
-    FloatCastAdapter::to(DType::F32).chain(detector.clone())
+    DequantizeOnCpu.chain(FloatCastAdapter::to(DType::F32)).chain(detector.clone())
 }
 
 /// The model config stored in a burnpack file's metadata, if any.
