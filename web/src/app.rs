@@ -1,129 +1,222 @@
-//! The page: model status, a file picker, and the top-5 of the last image.
+//! The page: wires inputs (drop anywhere, paste, file picker, examples,
+//! webcam, own weights) to the runtime, and the state to the views.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use shiftscope::card::ModelCard;
-use shiftscope::classifier::Classifier;
-use shiftscope::predict::Prediction;
+use gloo::events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use crate::engine::{init_device, load_shipped, Backend};
-use crate::image_input::decode_blob;
+use crate::controls::{Examples, ImageControls, OwnWeights, ThemeToggle};
+use crate::engine::{self, SHIPPED};
+use crate::fetch::fetch_blob;
+use crate::runtime::{self, Runtime, Shared};
+use crate::state::{Action, Phase, State};
+use crate::view::{MessageArea, ModelPicker, Predictions, StatusLine};
+use crate::webcam;
 
-/// The model the page opens with.
-const DEFAULT_MODEL: &str = "s2mlpv2_compact";
+/// The runtime once the device is chosen.
+type Holder = Rc<RefCell<Option<Shared>>>;
 
-/// What the page shows.
-#[derive(Clone, PartialEq, Default)]
-struct View {
-    status: String,
-    backend: Option<Backend>,
-    card: Option<ModelCard>,
-    predictions: Vec<Prediction>,
-    latency_ms: Option<f64>,
-    error: Option<String>,
+/// Starts `job` with the runtime, or says the page is still starting.
+fn with_runtime(holder: &Holder, dispatch: &UseReducerDispatcher<State>, job: impl FnOnce(Shared)) {
+    match holder.borrow().clone() {
+        Some(runtime) => job(runtime),
+        None => dispatch.dispatch(Action::Error("the model is still loading; try again in a moment".into())),
+    }
 }
 
-fn now_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+/// Classifies an image blob from any input.
+fn classify(holder: &Holder, dispatch: &UseReducerDispatcher<State>, blob: web_sys::Blob, source: String) {
+    let dispatch2 = dispatch.clone();
+    with_runtime(holder, dispatch, move |runtime| {
+        spawn_local(runtime::classify_blob(runtime, dispatch2, blob, source))
+    });
+}
+
+/// The first file of a drop or paste, if any.
+fn first_file(transfer: Option<web_sys::DataTransfer>) -> Option<web_sys::File> {
+    transfer?.files()?.get(0)
 }
 
 /// The app root.
 #[component]
 pub fn App() -> Html {
-    let view = use_state(|| View { status: "starting…".into(), ..View::default() });
-    let engine: Rc<RefCell<Option<Classifier>>> = use_mut_ref(|| None).clone();
+    let state = use_reducer(State::default);
+    let holder: Holder = use_mut_ref(|| None);
+    let video = use_node_ref();
+    let dragging = use_state(|| false);
+    let dispatch = state.dispatcher();
 
+    // Device, shipped cards, then the first model.
     {
-        let (view, engine) = (view.clone(), engine.clone());
+        let (holder, dispatch) = (holder.clone(), dispatch.clone());
         use_effect_with((), move |_| {
-            wasm_bindgen_futures::spawn_local(async move {
-                let (device, backend) = init_device().await;
-                view.set(View {
-                    status: "loading weights…".into(), backend: Some(backend.clone()), ..View::default()
-                });
-                match load_shipped(DEFAULT_MODEL, &device).await {
-                    Ok((card, classifier)) => {
-                        *engine.borrow_mut() = Some(classifier);
-                        view.set(View {
-                            status: "ready".into(),
-                            backend: Some(backend),
-                            card: Some(card),
-                            ..View::default()
-                        });
+            spawn_local(async move {
+                let (device, backend) = engine::init_device().await;
+                let runtime = Runtime::new(device, backend.clone());
+                *holder.borrow_mut() = Some(runtime.clone());
+                dispatch.dispatch(Action::Backend(backend));
+                let mut cards = vec![];
+                let mut failures = vec![];
+                for name in SHIPPED {
+                    match engine::shipped_card(name).await {
+                        Ok(card) => cards.push(card),
+                        Err(e) => failures.push(e),
                     }
-                    Err(e) => view.set(View {
-                        status: "no model".into(),
-                        backend: Some(backend),
-                        error: Some(e),
-                        ..View::default()
-                    }),
+                }
+                dispatch.dispatch(Action::Cards(cards.clone()));
+                match cards.into_iter().next() {
+                    Some(card) => runtime::activate_shipped(runtime, dispatch.clone(), card).await,
+                    None => dispatch
+                        .dispatch(Action::LoadFailed(format!("no model could be loaded: {}", failures.join("; ")))),
+                }
+                if !failures.is_empty() {
+                    dispatch.dispatch(Action::Error(failures.join("; ")));
                 }
             });
         });
     }
 
-    let on_file = {
-        let (view, engine) = (view.clone(), engine.clone());
-        Callback::from(move |event: Event| {
-            let input: web_sys::HtmlInputElement = match event.target().and_then(|t| t.dyn_into().ok()) {
-                Some(input) => input,
-                None => return,
+    // Drop anywhere on the page, and paste.
+    {
+        let (holder, dispatch, dragging) = (holder.clone(), dispatch.clone(), dragging.clone());
+        use_effect_with((), move |_| {
+            let document = gloo::utils::document();
+            let options = EventListenerOptions::enable_prevent_default();
+            let over = {
+                let dragging = dragging.clone();
+                EventListener::new_with_options(&document, "dragover", options, move |event| {
+                    event.prevent_default();
+                    dragging.set(true);
+                })
             };
-            let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
-            let (view, engine) = (view.clone(), engine.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                let mut next = (*view).clone();
-                let result = async {
-                    let pixels = decode_blob(&file).await?;
-                    let guard = engine.borrow();
-                    let classifier = guard.as_ref().ok_or("the model is not loaded")?;
-                    let input =
-                        classifier.rgba_input(pixels.rgba, pixels.width, pixels.height).map_err(|e| e.to_string())?;
-                    let start = now_ms();
-                    let top = classifier.top_k_async(input, 5).await.map_err(|e| e.to_string())?;
-                    Ok::<_, String>((top, now_ms() - start))
-                }
-                .await;
-                match result {
-                    Ok((top, ms)) => {
-                        next.predictions = top;
-                        next.latency_ms = Some(ms);
-                        next.error = None;
+            let leave = {
+                let dragging = dragging.clone();
+                EventListener::new(&document, "dragleave", move |event| {
+                    let event = event.unchecked_ref::<web_sys::DragEvent>();
+                    if event.related_target().is_none() {
+                        dragging.set(false);
                     }
-                    Err(e) => next.error = Some(format!("{}: {e}", file.name())),
+                })
+            };
+            let on_drop = {
+                let (holder, dispatch) = (holder.clone(), dispatch.clone());
+                EventListener::new_with_options(&document, "drop", options, move |event| {
+                    event.prevent_default();
+                    dragging.set(false);
+                    let event = event.unchecked_ref::<web_sys::DragEvent>();
+                    match first_file(event.data_transfer()) {
+                        Some(file) => classify(&holder, &dispatch, file.clone().into(), file.name()),
+                        None => dispatch
+                            .dispatch(Action::Error("the drop held no file (drag an image file, not a link)".into())),
+                    }
+                })
+            };
+            let paste = EventListener::new(&document, "paste", move |event| {
+                let event = event.unchecked_ref::<web_sys::ClipboardEvent>();
+                match first_file(event.clipboard_data()) {
+                    Some(file) => classify(&holder, &dispatch, file.into(), "pasted image".into()),
+                    None => dispatch
+                        .dispatch(Action::Error("the clipboard holds no image (copy an image, then paste)".into())),
                 }
-                view.set(next);
+            });
+            move || drop((over, leave, on_drop, paste))
+        });
+    }
+
+    let on_file = {
+        let (holder, dispatch) = (holder.clone(), dispatch.clone());
+        Callback::from(move |file: web_sys::File| classify(&holder, &dispatch, file.clone().into(), file.name()))
+    };
+    let on_example = {
+        let (holder, dispatch) = (holder.clone(), dispatch.clone());
+        Callback::from(move |name: String| {
+            let (holder, dispatch) = (holder.clone(), dispatch.clone());
+            spawn_local(async move {
+                match fetch_blob(&format!("assets/examples/{name}.png")).await {
+                    Ok(blob) => classify(&holder, &dispatch, blob, format!("example: {name}")),
+                    Err(e) => dispatch.dispatch(Action::Error(e)),
+                }
             });
         })
     };
+    let on_webcam = {
+        let (holder, dispatch, video) = (holder.clone(), dispatch.clone(), video.clone());
+        let running = state.webcam;
+        Callback::from(move |_: ()| {
+            let element = video.cast::<web_sys::HtmlVideoElement>();
+            let dispatch2 = dispatch.clone();
+            with_runtime(&holder, &dispatch, move |runtime| match (running, element) {
+                (true, element) => webcam::stop(&runtime, &dispatch2, element),
+                (false, Some(element)) => spawn_local(webcam::start(runtime, dispatch2, element)),
+                (false, None) => {}
+            });
+        })
+    };
+    let on_select = {
+        let (holder, dispatch, cards) = (holder.clone(), dispatch.clone(), state.cards.clone());
+        Callback::from(move |name: String| {
+            let Some(card) = cards.iter().find(|c| c.name == name).cloned() else { return };
+            let dispatch2 = dispatch.clone();
+            with_runtime(&holder, &dispatch, move |runtime| {
+                spawn_local(runtime::activate_shipped(runtime, dispatch2, card))
+            });
+        })
+    };
+    let on_weights = {
+        let (holder, dispatch) = (holder.clone(), dispatch.clone());
+        Callback::from(move |weights: engine::Weights| {
+            let dispatch2 = dispatch.clone();
+            with_runtime(&holder, &dispatch, move |runtime| {
+                spawn_local(runtime::activate_weights(runtime, dispatch2, weights))
+            });
+        })
+    };
+    let on_error = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |error: String| dispatch.dispatch(Action::Error(error)))
+    };
 
-    let backend = view.backend.as_ref().map(Backend::describe).unwrap_or_else(|| "…".into());
+    let busy = !matches!(state.phase, Phase::Ready | Phase::NoModel);
     html! {
-        <main>
-            <h1>{ "shiftscope" }</h1>
-            <p id="status" aria-live="polite">{ format!("{} · {}", view.status, backend) }</p>
-            if let Some(card) = &view.card {
-                <p id="model">{ format!("{} — {:.2} M params, {:.3} GFLOPs, {:.1} % CIFAR-10 test top-1",
-                    card.name, card.params as f64 / 1e6, card.macs as f64 / 1e9, card.test_top1) }</p>
-            }
-            <label for="file">{ "Choose an image" }</label>
-            <input id="file" type="file" accept="image/*" onchange={on_file} />
-            if let Some(error) = &view.error {
-                <p id="error" role="alert">{ error }</p>
-            }
-            <ol id="predictions">
-                { for view.predictions.iter().map(|p| html! {
-                    <li data-class={p.class.to_string()} data-probability={p.probability.to_string()}>
-                        { format!("{} {:.1} %", p.label, 100.0 * p.probability) }
-                    </li>
-                }) }
-            </ol>
-            if let Some(ms) = view.latency_ms {
-                <p id="latency">{ format!("{ms:.1} ms") }</p>
-            }
-        </main>
+        <div class={classes!("app", (*dragging).then_some("dragging"))}>
+            <header>
+                <h1>{ "shiftscope" }</h1>
+                <p class="tagline">{ "Spatial-shift MLPs classifying your images in your browser — nothing leaves this machine." }</p>
+                <ThemeToggle />
+            </header>
+            <main>
+                <StatusLine backend={state.backend.clone()} phase={state.phase.clone()}
+                    latency_ms={state.latency.median()} runs={state.latency.len()} />
+                <MessageArea message={state.message.clone()} count={state.messages} />
+                <div class="panels">
+                    <section class="input" aria-labelledby="input-heading">
+                        <h2 id="input-heading">{ "Image" }</h2>
+                        <div class="preview">
+                            <video ref={video} id="webcam" class={classes!((!state.webcam).then_some("hidden"))}
+                                muted=true playsinline=true aria-label="webcam"></video>
+                            if let (false, Some(url)) = (state.webcam, &state.outcome.preview) {
+                                <img id="preview" src={url.clone()} alt={format!("the image classified: {}", state.outcome.source)} />
+                            }
+                        </div>
+                        <ImageControls on_file={on_file} on_webcam={on_webcam} webcam={state.webcam} />
+                        <Examples on_pick={on_example} />
+                    </section>
+                    <Predictions predictions={state.outcome.predictions.clone()} source={state.outcome.source.clone()} updates={state.updates} />
+                    <div class="models">
+                        <ModelPicker cards={state.cards.clone()} active={state.active.clone()}
+                            active_card={state.active_card.clone()} on_select={on_select} busy={busy} />
+                        <OwnWeights on_weights={on_weights} on_error={on_error} />
+                    </div>
+                </div>
+                <div class="drop-overlay" aria-hidden="true">{ "Drop the image to classify it" }</div>
+            </main>
+            <footer>
+                <p>{ "S²-MLPv2, AS-MLP and MLP-Mixer on burn (WebGPU or CPU in WebAssembly). Weights trained on CIFAR-10 by this project." }</p>
+            </footer>
+        </div>
     }
 }

@@ -1,11 +1,21 @@
-//! Device choice (WebGPU when the browser has an adapter, else the
-//! pure-Rust CPU backend), weight download with sha256 check, inference.
+//! The inference side of the page: which device runs (WebGPU when the
+//! browser has an adapter, else burn's CPU backend in wasm), loading shipped
+//! or visitor-supplied weights, and classifying pixels.
 
-use shiftscope::card::{sha256_hex, ModelCard};
+use std::rc::Rc;
+
+use shiftscope::card::ModelCard;
 use shiftscope::classifier::Classifier;
+use shiftscope::models::{registry, ModelConfig};
+use shiftscope::predict::Prediction;
+use shiftscope::weights::read_config;
 use shiftscope::Device;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
+
+use crate::fetch::{fetch_fresh, fetch_verified};
+use crate::image_input::Pixels;
+
+/// The shipped models, in the order the picker lists them.
+pub const SHIPPED: [&str; 3] = ["s2mlpv2_compact", "asmlp_compact", "mixer_compact"];
 
 /// Which backend runs the model, and why.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,44 +34,113 @@ impl Backend {
             Backend::Cpu(why) => format!("CPU (wasm) — {why}"),
         }
     }
+
+    /// `webgpu` or `cpu`, for tests and styling.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Backend::WebGpu => "webgpu",
+            Backend::Cpu(_) => "cpu",
+        }
+    }
 }
 
 /// WebGPU if an adapter can be had, else `Device::flex()`.
 pub async fn init_device() -> (Device, Backend) {
     let has_gpu = web_sys::window()
-        .map(|w| js_sys::Reflect::has(&w.navigator(), &"gpu".into()).unwrap_or(false))
+        .map(|w| js_sys::Reflect::get(&w.navigator(), &"gpu".into()).map(|g| !g.is_undefined()).unwrap_or(false))
         .unwrap_or(false);
     if !has_gpu {
         return (Device::flex(), Backend::Cpu("this browser has no WebGPU".into()));
     }
     match Device::wgpu_options().init_async().await {
         Ok(device) => (device, Backend::WebGpu),
-        Err(e) => (Device::flex(), Backend::Cpu(format!("WebGPU could not start ({e})"))),
+        Err(e) => {
+            let reason = e.to_string();
+            web_sys::console::warn_1(&format!("WebGPU could not start: {reason}").into());
+            let why = if reason.contains("No suitable graphics adapter") || reason.contains("No adapter") {
+                "WebGPU offers no GPU adapter here".to_string()
+            } else {
+                format!("WebGPU could not start ({reason})")
+            };
+            (Device::flex(), Backend::Cpu(why))
+        }
     }
 }
 
-/// GETs `url` (relative to the page) as bytes.
-pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let response = JsFuture::from(window.fetch_with_str(url)).await.map_err(|e| format!("{url}: {e:?}"))?;
-    let response: web_sys::Response = response.dyn_into().map_err(|_| format!("{url}: not a response"))?;
-    if !response.ok() {
-        return Err(format!("{url}: HTTP {}", response.status()));
-    }
-    let buffer = JsFuture::from(response.array_buffer().map_err(|e| format!("{url}: {e:?}"))?)
-        .await
-        .map_err(|e| format!("{url}: {e:?}"))?;
-    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+/// Weights as bytes plus what is needed to rebuild them on another device
+/// (after a WebGPU device loss).
+#[derive(Clone)]
+pub struct Weights {
+    /// Display name (card name or file name).
+    pub name: String,
+    /// The file's bytes.
+    pub bytes: Rc<Vec<u8>>,
+    /// The config when the file does not carry one.
+    pub config: Option<ModelConfig>,
+    /// The model card, for shipped weights.
+    pub card: Option<ModelCard>,
 }
 
-/// The card and checked weights of a shipped model.
-pub async fn load_shipped(name: &str, device: &Device) -> Result<(ModelCard, Classifier), String> {
-    let card_bytes = fetch_bytes(&format!("assets/{name}.json")).await?;
-    let card: ModelCard = serde_json::from_slice(&card_bytes).map_err(|e| format!("{name}.json: {e}"))?;
-    let bytes = fetch_bytes(&format!("assets/{}", card.file)).await?;
-    if sha256_hex(&bytes) != card.weights_sha256 {
-        return Err(format!("{}: the download does not match its sha256", card.file));
+impl Weights {
+    /// The classifier of these weights on `device`.
+    pub fn load(&self, device: &Device) -> Result<Rc<Classifier>, String> {
+        Classifier::from_bytes(self.bytes.to_vec(), &self.name, self.config.as_ref(), device)
+            .map(Rc::new)
+            .map_err(|e| e.to_string())
     }
-    let classifier = Classifier::from_bytes(bytes, &card.file, None, device).map_err(|e| e.to_string())?;
-    Ok((card, classifier))
+}
+
+/// The card of a shipped model.
+pub async fn shipped_card(name: &str) -> Result<ModelCard, String> {
+    let bytes = fetch_fresh(&format!("assets/{name}.json")).await?;
+    serde_json::from_slice(&bytes).map_err(|e| format!("assets/{name}.json is not a model card: {e}"))
+}
+
+/// Downloads (or reads from the cache) the checked weights of a card.
+pub async fn shipped_weights(card: &ModelCard, progress: impl FnMut(f64, f64)) -> Result<Weights, String> {
+    let bytes = fetch_verified(&format!("assets/{}", card.file), &card.weights_sha256, progress).await?;
+    Ok(Weights { name: card.name.clone(), bytes: Rc::new(bytes), config: None, card: Some(card.clone()) })
+}
+
+/// Weights the visitor dropped: burnpack files carry their config;
+/// safetensors need `variant` (a registry name).
+pub fn user_weights(file_name: &str, bytes: Vec<u8>, variant: &str) -> Result<Weights, String> {
+    let embedded = read_config(&bytes).map_err(|e| e.to_string())?;
+    let config = match embedded {
+        Some(_) => None,
+        None => Some(registry::find(variant).map_err(|e| e.to_string())?),
+    };
+    Ok(Weights { name: file_name.to_string(), bytes: Rc::new(bytes), config, card: None })
+}
+
+/// Runs one forward on a blank image so that WebGPU compiles its pipelines
+/// before the visitor's first image.
+pub async fn warm_up(classifier: &Classifier) -> Result<(), String> {
+    let side = classifier.config.image_size as u32;
+    let input = classifier.rgba_input(vec![128; (side * side * 4) as usize], side, side).map_err(|e| e.to_string())?;
+    classifier.top_k_async(input, 1).await.map(|_| ()).map_err(|e| e.to_string())
+}
+
+/// Why a classification failed.
+pub enum ClassifyError {
+    /// The image could not become model input.
+    Input(String),
+    /// The device failed (on WebGPU: most likely lost).
+    Device(String),
+}
+
+/// The top-5 of an image and the milliseconds the model took (input
+/// preparation, forward and readback).
+pub async fn classify(classifier: &Classifier, pixels: Pixels) -> Result<(Vec<Prediction>, f64), ClassifyError> {
+    let start = now_ms();
+    let input = classifier
+        .rgba_input(pixels.rgba, pixels.width, pixels.height)
+        .map_err(|e| ClassifyError::Input(e.to_string()))?;
+    let top = classifier.top_k_async(input, 5).await.map_err(|e| ClassifyError::Device(e.to_string()))?;
+    Ok((top, now_ms() - start))
+}
+
+/// Milliseconds since the page opened.
+pub fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
 }

@@ -1,6 +1,9 @@
-//! Decoding through the browser (`createImageBitmap` → canvas), so EXIF
-//! orientation, alpha, grayscale and CMYK come out as the browser shows them.
+//! Images into RGBA pixels, decoded by the browser (`createImageBitmap` →
+//! canvas) so that EXIF orientation, alpha, grayscale and CMYK come out as
+//! the browser shows them; the shared core then resizes and normalises.
 
+use js_sys::Uint8Array;
+use shiftscope::image_check::{inspect, ImageFacts};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
@@ -14,37 +17,71 @@ pub struct Pixels {
     pub height: u32,
 }
 
-/// Largest side accepted (a 12 000 × 12 000 photo would need 576 MB).
-const MAX_SIDE: u32 = 8192;
+/// Shorter side above which the browser scales the image down while
+/// decoding (the models look at 32–224 pixels; a 48 MP photo would
+/// otherwise cost 200 MB of pixels).
+const DECODE_SHORT_SIDE: u32 = 1024;
 
-/// Decodes a file (or any blob) to RGBA pixels.
-pub async fn decode_blob(blob: &web_sys::Blob) -> Result<Pixels, String> {
-    if blob.size() == 0.0 {
-        return Err("the file is empty".into());
-    }
+/// Decodes a file (or any blob); returns the pixels and, for animations, a
+/// note for the page.
+pub async fn decode_blob(blob: &web_sys::Blob) -> Result<(Pixels, Option<String>), String> {
+    let buffer = JsFuture::from(blob.array_buffer()).await.map_err(|_| "the file could not be read")?;
+    let bytes = Uint8Array::new(&buffer).to_vec();
+    let facts = inspect(&bytes, &blob.type_())?;
+    let pixels = decode_checked(blob, &facts).await?;
+    Ok((pixels, facts.note()))
+}
+
+async fn decode_checked(blob: &web_sys::Blob, facts: &ImageFacts) -> Result<Pixels, String> {
     let window = web_sys::window().ok_or("no window")?;
-    let promise = window.create_image_bitmap_with_blob(blob).map_err(|_| "not an image the browser can decode")?;
+    let options = web_sys::ImageBitmapOptions::new();
+    options.set_premultiply_alpha(web_sys::PremultiplyAlpha::None);
+    if let Some((width, height)) = facts.size {
+        let short = width.min(height);
+        if short > DECODE_SHORT_SIDE {
+            let scale = DECODE_SHORT_SIDE as f64 / short as f64;
+            options.set_resize_width((width as f64 * scale).round() as u32);
+            options.set_resize_height((height as f64 * scale).round() as u32);
+            options.set_resize_quality(web_sys::ResizeQuality::High);
+        }
+    }
+    let promise = window
+        .create_image_bitmap_with_blob_and_image_bitmap_options(blob, &options)
+        .map_err(|_| format!("this browser cannot decode {} images", facts.format))?;
     let bitmap: web_sys::ImageBitmap = JsFuture::from(promise)
         .await
-        .map_err(|_| "not an image the browser can decode (corrupt, truncated or unsupported)")?
+        .map_err(|_| format!("the {} image could not be decoded: the file is corrupt or truncated", facts.format))?
         .dyn_into()
         .map_err(|_| "decoding gave no bitmap")?;
     let (width, height) = (bitmap.width(), bitmap.height());
+    let result = draw(width, height, |context| context.draw_image_with_image_bitmap(&bitmap, 0.0, 0.0));
+    bitmap.close();
+    result
+}
+
+/// The current frame of a playing `<video>` (the webcam).
+pub fn video_frame(video: &web_sys::HtmlVideoElement) -> Result<Pixels, String> {
+    let (width, height) = (video.video_width(), video.video_height());
+    draw(width, height, |context| context.draw_image_with_html_video_element(video, 0.0, 0.0))
+}
+
+/// Draws a source on a `width × height` canvas and reads its pixels back.
+fn draw(
+    width: u32,
+    height: u32,
+    paint: impl FnOnce(&web_sys::CanvasRenderingContext2d) -> Result<(), wasm_bindgen::JsValue>,
+) -> Result<Pixels, String> {
     if width == 0 || height == 0 {
         return Err("the image has no pixels".into());
     }
-    if width > MAX_SIDE || height > MAX_SIDE {
-        return Err(format!("{width}×{height} is too large (at most {MAX_SIDE} pixels a side)"));
-    }
-    let document = window.document().ok_or("no document")?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
     let canvas: web_sys::HtmlCanvasElement =
         document.create_element("canvas").map_err(|_| "no canvas")?.dyn_into().map_err(|_| "no canvas")?;
     canvas.set_width(width);
     canvas.set_height(height);
     let context: web_sys::CanvasRenderingContext2d =
         canvas.get_context("2d").ok().flatten().ok_or("no 2d context")?.dyn_into().map_err(|_| "no 2d context")?;
-    context.draw_image_with_image_bitmap(&bitmap, 0.0, 0.0).map_err(|_| "could not draw the image")?;
-    bitmap.close();
+    paint(&context).map_err(|_| "could not draw the image")?;
     let data = context.get_image_data(0.0, 0.0, width as f64, height as f64).map_err(|_| "could not read pixels")?;
     Ok(Pixels { rgba: data.data().0, width, height })
 }

@@ -2,16 +2,23 @@
 //! the page, then the yew app.
 
 mod app;
+mod controls;
 mod engine;
+mod fetch;
 mod image_input;
+mod runtime;
+mod state;
+mod view;
+mod webcam;
 
 fn main() {
     std::panic::set_hook(Box::new(|info| {
-        let message = format!("shiftscope hit an internal error and stopped: {info}");
+        let message = format!("shiftscope hit an internal error and stopped ({info}). Reload the page to start again.");
         web_sys::console::error_1(&message.clone().into());
         if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("panic")) {
             el.set_text_content(Some(&message));
             let _ = el.set_attribute("role", "alert");
+            let _ = el.set_attribute("class", "panic");
         }
     }));
     yew::Renderer::<app::App>::new().render();

@@ -1,0 +1,150 @@
+// Shared pieces of the browser tests: a static server for dist/ under a
+// sub-path that records every request, headless Chromium (WebGPU on
+// SwiftShader, or none), the native CLI as the reference, screenshots.
+import { createServer } from 'node:http';
+import { readFile, mkdir } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { extname, join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const ROOT = resolve(import.meta.dirname, '../../..');
+export const DIST = process.env.SHIFTSCOPE_DIST ?? join(ROOT, 'dist');
+export const ARTIFACTS = process.env.SHIFTSCOPE_ARTIFACTS ?? join(ROOT, 'target', 'e2e-artifacts');
+export const SUB_PATH = '/some/sub/path/';
+const TYPES = {
+  '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css',
+  '.json': 'application/json', '.png': 'image/png', '.bpk': 'application/octet-stream', '.txt': 'text/plain',
+};
+
+/** Serves DIST at http://127.0.0.1:<port>/some/sub/path/; `requests` lists every path asked for. */
+export async function serve() {
+  const requests = [];
+  const server = createServer(async (req, res) => {
+    requests.push(req.url);
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (!path.startsWith(SUB_PATH)) { res.writeHead(404).end(); return; }
+    const file = join(DIST, path.slice(SUB_PATH.length) || 'index.html');
+    if (!file.startsWith(DIST)) { res.writeHead(403).end(); return; }
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': body.length });
+      res.end(body);
+    } catch { res.writeHead(404).end(); }
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  return { origin, url: origin + SUB_PATH, requests, close: () => new Promise((ok) => server.close(ok)) };
+}
+
+/** Headless Chromium; `webgpu: false` hides WebGPU, `camera` adds Chromium's fake webcam. */
+export async function launch({ webgpu = true, camera = false } = {}) {
+  const args = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run',
+    '--disable-sync', '--disable-quic'];
+  args.push(webgpu ? '--enable-unsafe-webgpu' : '--disable-webgpu');
+  if (webgpu) args.push('--enable-features=Vulkan', '--use-angle=swiftshader', '--use-webgpu-adapter=swiftshader');
+  if (camera) args.push('--use-fake-device-for-media-stream');
+  return chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args });
+}
+
+/**
+ * Opens the app in a fresh context and waits until the first model is
+ * ready. Records every request the page makes (`page.requests`).
+ */
+export async function openApp(browser, server, { permissions = [] } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, permissions });
+  const page = await context.newPage();
+  page.requests = [];
+  page.on('request', (request) => page.requests.push(request.url()));
+  page.consoleErrors = [];
+  page.on('console', (msg) => { if (msg.type() === 'error') page.consoleErrors.push(msg.text()); });
+  page.on('pageerror', (error) => page.consoleErrors.push(String(error)));
+  await page.goto(server.url);
+  await waitReady(page);
+  return page;
+}
+
+/** Waits until the model slot is idle and ready. */
+export async function waitReady(page, timeout = 240_000) {
+  await page.waitForFunction(() => {
+    const status = document.querySelector('#status');
+    const panic = document.querySelector('#panic');
+    if (panic && panic.textContent) throw new Error(panic.textContent);
+    return status && status.dataset.phase === 'idle' && status.dataset.backend !== 'none';
+  }, null, { timeout, polling: 250 });
+}
+
+/** Counters to pass to [`settled`]: results and messages shown so far. */
+export function counters(page) {
+  return page.evaluate(() => ({
+    updates: Number(document.querySelector('#predictions').dataset.updates),
+    messages: Number(document.querySelector('#message').dataset.count),
+  }));
+}
+
+/** Waits for the next result or message after `before` (from [`counters`]), and reads the page. */
+export async function settled(page, before, timeout = 120_000) {
+  await page.waitForFunction((b) => {
+    const updates = Number(document.querySelector('#predictions').dataset.updates);
+    const messages = Number(document.querySelector('#message').dataset.count);
+    return updates > b.updates || messages > b.messages;
+  }, before, { timeout, polling: 100 });
+  return readPredictions(page);
+}
+
+/** `{updates, source, top: [{class, label, probability}]}` as the page shows them. */
+export function readPredictions(page) {
+  return page.evaluate(() => {
+    const list = document.querySelector('#predictions');
+    return {
+      updates: Number(list.dataset.updates),
+      source: list.dataset.source,
+      message: document.querySelector('#message')?.dataset.kind === 'none' ? null : document.querySelector('#message')?.textContent,
+      messageKind: document.querySelector('#message')?.dataset.kind,
+      top: [...list.querySelectorAll('li')].map((li) => ({
+        class: Number(li.dataset.class), label: li.dataset.label, probability: Number(li.dataset.probability),
+      })),
+    };
+  });
+}
+
+/** Gives the page a file as if dropped on it (a real DragEvent with a DataTransfer). */
+export async function dropFile(page, name, bytes, type) {
+  await page.evaluate(async ({ name, data, type }) => {
+    const file = new File([Uint8Array.from(atob(data), (c) => c.charCodeAt(0))], name, { type });
+    const transfer = new DataTransfer();
+    transfer.items.add(file);
+    document.body.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  }, { name, data: Buffer.from(bytes).toString('base64'), type });
+}
+
+/** Pastes a file as a ClipboardEvent carrying it. */
+export async function pasteFile(page, name, bytes, type) {
+  await page.evaluate(async ({ name, data, type }) => {
+    const file = new File([Uint8Array.from(atob(data), (c) => c.charCodeAt(0))], name, { type });
+    const transfer = new DataTransfer();
+    transfer.items.add(file);
+    document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true }));
+  }, { name, data: Buffer.from(bytes).toString('base64'), type });
+}
+
+/** The native CLI's top-5 for an image and weights. */
+export function cliTop5(image, weights) {
+  const bin = process.env.SHIFTSCOPE_BIN ?? join(ROOT, 'target', 'debug', 'shiftscope');
+  const out = execFileSync(bin, ['predict', '--weights', weights, '--top', '5', '--json', image], { encoding: 'utf8' });
+  return JSON.parse(out)[0].top;
+}
+
+/** Saves a full-page screenshot as a test artifact. */
+export async function screenshot(page, name) {
+  await mkdir(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** Asserts the page's top-5 equals the CLI's: same classes in order, probabilities within `tolerance`. */
+export function assertSameTop5(assert, page, cli, tolerance = 1e-3) {
+  assert.deepEqual(page.map((p) => p.class), cli.map((p) => p.class), `top-5 classes differ: page ${JSON.stringify(page)} cli ${JSON.stringify(cli)}`);
+  for (const [a, b] of page.map((p, i) => [p, cli[i]])) {
+    assert.ok(Math.abs(a.probability - b.probability) <= tolerance, `${a.label}: page ${a.probability} vs CLI ${b.probability}`);
+  }
+}

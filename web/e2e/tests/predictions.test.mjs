@@ -1,0 +1,61 @@
+// The page's top-5 equals the native CLI's for the same image and weights
+// (probabilities within 1e-3), on WebGPU (SwiftShader) and on the CPU
+// fallback, through every input: file picker, drop, paste, example button.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import * as h from './harness.mjs';
+import { EXAMPLES } from './files.mjs';
+
+let server;
+before(async () => { server = await h.serve(); });
+after(async () => { await server.close(); });
+
+/** Feeds example `i` through one of the four inputs (rotating). */
+async function feed(page, i) {
+  const { name, path, bytes } = EXAMPLES[i % EXAMPLES.length];
+  switch (i % 4) {
+    case 0: await page.setInputFiles('#file', path); return `${name}.png`;
+    case 1: await h.dropFile(page, `${name}.png`, bytes, 'image/png'); return `${name}.png`;
+    case 2: await h.pasteFile(page, `${name}.png`, bytes, 'image/png'); return 'pasted image';
+    default: await page.click(`button[data-example=${name}]`); return `example: ${name}`;
+  }
+}
+
+for (const webgpu of [true, false]) {
+  const path = webgpu ? 'webgpu' : 'cpu';
+  test(`${path}: page top-5 equals the CLI's for every shipped model`, { timeout: 900_000 }, async () => {
+    const browser = await h.launch({ webgpu });
+    try {
+      const page = await h.openApp(browser, server);
+      const status = await page.$eval('#status', (el) => ({ backend: el.dataset.backend, text: el.textContent }));
+      assert.equal(status.backend, path, status.text);
+      if (!webgpu) assert.match(status.text, /CPU \(wasm\) — /, 'the page says why it runs on the CPU');
+      await h.screenshot(page, `${path}-ready`);
+      const models = await page.$$eval('#model option', (options) => options.map((o) => o.value));
+      assert.deepEqual(models, ['s2mlpv2_compact', 'asmlp_compact', 'mixer_compact']);
+      for (const [m, model] of models.entries()) {
+        if (m > 0) {
+          await page.selectOption('#model', model);
+          await page.waitForFunction((name) => document.querySelector('#model').value === name
+            && document.querySelector('#status').dataset.phase === 'idle', model, { timeout: 300_000 });
+        }
+        const weights = join(h.ROOT, 'assets', `${model}.bpk`);
+        const images = m === 0 ? [0, 1, 2, 3] : [m];
+        for (const i of images) {
+          const before = await h.counters(page);
+          const source = await feed(page, i);
+          const shown = await h.settled(page, before);
+          assert.equal(shown.messageKind, 'none', `${model} ${source}: ${shown.message}`);
+          assert.equal(shown.source, source);
+          h.assertSameTop5(assert, shown.top, h.cliTop5(EXAMPLES[i].path, weights));
+        }
+        await h.screenshot(page, `${path}-${model}`);
+      }
+      assert.match(await page.textContent('#latency'), /ms \(median of \d+\)/);
+      assert.deepEqual(page.consoleErrors, []);
+    } finally {
+      await browser.close();
+    }
+  });
+}

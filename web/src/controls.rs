@@ -1,0 +1,177 @@
+//! Input controls: file picker and webcam button, example images, the
+//! visitor's own weights, and the theme toggle.
+
+use gloo::storage::{LocalStorage, Storage};
+use js_sys::Uint8Array;
+use shiftscope::models::registry;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use yew::prelude::*;
+
+use crate::engine::{user_weights, Weights};
+
+/// The example images in `assets/examples/` (licences in `assets/README.md`).
+pub const EXAMPLES: [&str; 4] = ["cat", "horse", "rocket", "coffee"];
+
+/// The first file an `<input type=file>` holds after a change (and clears
+/// it, so choosing the same file again fires again).
+fn chosen_file(event: &Event) -> Option<web_sys::File> {
+    let input: web_sys::HtmlInputElement = event.target()?.dyn_into().ok()?;
+    let file = input.files()?.get(0);
+    input.set_value("");
+    file
+}
+
+/// Props of [`ImageControls`].
+#[derive(Properties, PartialEq)]
+pub struct ImageControlsProps {
+    /// Called with a chosen image file.
+    pub on_file: Callback<web_sys::File>,
+    /// Starts or stops the webcam.
+    pub on_webcam: Callback<()>,
+    /// Whether the webcam runs.
+    pub webcam: bool,
+}
+
+/// "Choose an image" and "Start webcam".
+#[component]
+pub fn ImageControls(props: &ImageControlsProps) -> Html {
+    let on_change = {
+        let on_file = props.on_file.clone();
+        Callback::from(move |event: Event| {
+            if let Some(file) = chosen_file(&event) {
+                on_file.emit(file);
+            }
+        })
+    };
+    let on_webcam = props.on_webcam.reform(|_: MouseEvent| ());
+    html! {
+        <div class="controls">
+            <label class="button" for="file">{ "Choose an image…" }</label>
+            <input id="file" class="visually-hidden" type="file" accept="image/*" onchange={on_change} />
+            <button id="webcam-toggle" type="button" onclick={on_webcam} aria-pressed={props.webcam.to_string()}>
+                { if props.webcam { "Stop webcam" } else { "Start webcam" } }
+            </button>
+            <span class="hint">{ "or drop / paste (Ctrl+V) an image anywhere" }</span>
+        </div>
+    }
+}
+
+/// Props of [`Examples`].
+#[derive(Properties, PartialEq)]
+pub struct ExamplesProps {
+    /// Called with an example's name.
+    pub on_pick: Callback<String>,
+}
+
+/// One-click example images.
+#[component]
+pub fn Examples(props: &ExamplesProps) -> Html {
+    html! {
+        <div class="examples" role="group" aria-label="example images">
+            { for EXAMPLES.iter().map(|name| {
+                let on_pick = props.on_pick.clone();
+                let onclick = Callback::from(move |_: MouseEvent| on_pick.emit(name.to_string()));
+                html! {
+                    <button type="button" class="example" data-example={*name} {onclick} aria-label={format!("classify the example image: {name}")}>
+                        <img src={format!("assets/examples/{name}.png")} alt="" />
+                        <span>{ *name }</span>
+                    </button>
+                }
+            }) }
+        </div>
+    }
+}
+
+/// Props of [`OwnWeights`].
+#[derive(Properties, PartialEq)]
+pub struct OwnWeightsProps {
+    /// Called with weights read from the visitor's file.
+    pub on_weights: Callback<Weights>,
+    /// Called when the file cannot be used.
+    pub on_error: Callback<String>,
+}
+
+/// Bring your own weights: a burnpack (config inside) or safetensors file
+/// (config from the chosen variant).
+#[component]
+pub fn OwnWeights(props: &OwnWeightsProps) -> Html {
+    let variant = use_state(|| "asmlp_tiny".to_string());
+    let on_variant = {
+        let variant = variant.clone();
+        Callback::from(move |event: Event| {
+            if let Some(select) = event.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
+                variant.set(select.value());
+            }
+        })
+    };
+    let on_change = {
+        let (variant, on_weights, on_error) = ((*variant).clone(), props.on_weights.clone(), props.on_error.clone());
+        Callback::from(move |event: Event| {
+            let Some(file) = chosen_file(&event) else { return };
+            let (variant, on_weights, on_error) = (variant.clone(), on_weights.clone(), on_error.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let name = file.name();
+                let bytes = match JsFuture::from(file.array_buffer()).await {
+                    Ok(buffer) => Uint8Array::new(&buffer).to_vec(),
+                    Err(_) => return on_error.emit(format!("{name}: the file could not be read")),
+                };
+                match user_weights(&name, bytes, &variant) {
+                    Ok(weights) => on_weights.emit(weights),
+                    Err(e) => on_error.emit(format!("{name}: {e}")),
+                }
+            });
+        })
+    };
+    html! {
+        <details class="own-weights">
+            <summary>{ "Use your own weights" }</summary>
+            <p>{ "A burnpack file (" }<code>{ "shiftscope convert" }</code>{ " output) carries its model config; a safetensors file uses the variant chosen here." }</p>
+            <label for="weights-variant">{ "variant" }</label>
+            <select id="weights-variant" onchange={on_variant}>
+                { for registry::variants().iter().map(|v| html! {
+                    <option value={v.name} selected={*variant == v.name}>{ format!("{} — {}", v.name, v.summary) }</option>
+                }) }
+            </select>
+            <label class="button" for="weights-file">{ "Choose weights…" }</label>
+            <input id="weights-file" class="visually-hidden" type="file" accept=".bpk,.safetensors" onchange={on_change} />
+        </details>
+    }
+}
+
+/// Key of the theme choice in local storage.
+const THEME_KEY: &str = "shiftscope-theme";
+
+/// Switches between the light and dark theme (default: the system's).
+#[component]
+pub fn ThemeToggle() -> Html {
+    let theme = use_state(|| LocalStorage::get::<String>(THEME_KEY).ok());
+    {
+        let theme = (*theme).clone();
+        use_effect_with(theme, |theme| {
+            if let Some(root) = gloo::utils::document().document_element() {
+                let _ = match theme {
+                    Some(theme) => root.set_attribute("data-theme", theme),
+                    None => root.remove_attribute("data-theme"),
+                };
+            }
+        });
+    }
+    let onclick = {
+        let theme = theme.clone();
+        Callback::from(move |_: MouseEvent| {
+            let system_dark = gloo::utils::window()
+                .match_media("(prefers-color-scheme: dark)")
+                .ok()
+                .flatten()
+                .is_some_and(|m| m.matches());
+            let dark_now = theme.as_deref().map_or(system_dark, |t| t == "dark");
+            let next = if dark_now { "light" } else { "dark" };
+            let _ = LocalStorage::set(THEME_KEY, next);
+            theme.set(Some(next.to_string()));
+        })
+    };
+    html! {
+        <button id="theme" type="button" class="theme" {onclick} aria-label="switch between light and dark theme">{ "◐ theme" }</button>
+    }
+}

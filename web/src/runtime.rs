@@ -1,0 +1,174 @@
+//! The page's non-rendered state (device, loaded model, webcam stream) and
+//! the async jobs that change it: loading a model, classifying an image or
+//! a webcam frame, and falling back to the CPU when WebGPU is lost.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use shiftscope::classifier::Classifier;
+use shiftscope::Device;
+use yew::UseReducerDispatcher;
+
+use crate::engine::{self, Backend, ClassifyError, Weights};
+use crate::image_input::{decode_blob, video_frame, Pixels};
+use crate::state::{Action, Outcome, State};
+
+/// Device, model and webcam, shared by the page's callbacks.
+pub struct Runtime {
+    device: Device,
+    backend: Backend,
+    weights: Option<Weights>,
+    classifier: Option<Rc<Classifier>>,
+    /// The webcam's stream while it runs.
+    pub stream: Option<web_sys::MediaStream>,
+    /// Whether a classification is running (webcam frames are dropped meanwhile).
+    pub in_flight: bool,
+    /// Bumped by every model load, so a slow load cannot replace a newer one.
+    load_generation: u64,
+}
+
+/// The shared handle the callbacks hold.
+pub type Shared = Rc<RefCell<Runtime>>;
+
+impl Runtime {
+    /// A runtime on `device`.
+    pub fn new(device: Device, backend: Backend) -> Shared {
+        Rc::new(RefCell::new(Runtime {
+            device,
+            backend,
+            weights: None,
+            classifier: None,
+            stream: None,
+            in_flight: false,
+            load_generation: 0,
+        }))
+    }
+}
+
+/// Builds `weights` on the current device, warms it up and makes it the
+/// model in use; on failure the previous model stays.
+pub async fn activate_weights(runtime: Shared, dispatch: UseReducerDispatcher<State>, weights: Weights) {
+    let generation = {
+        let mut rt = runtime.borrow_mut();
+        rt.load_generation += 1;
+        rt.load_generation
+    };
+    dispatch.dispatch(Action::Warming(weights.name.clone()));
+    // Let the page draw the spinner before the work starts.
+    gloo::timers::future::TimeoutFuture::new(0).await;
+    let device = runtime.borrow().device.clone();
+    let result = match weights.load(&device) {
+        Ok(classifier) => engine::warm_up(&classifier).await.map(|_| classifier),
+        Err(e) => Err(e),
+    };
+    if runtime.borrow().load_generation != generation {
+        return;
+    }
+    match result {
+        Ok(classifier) => {
+            let mut rt = runtime.borrow_mut();
+            rt.classifier = Some(classifier);
+            rt.weights = Some(weights.clone());
+            drop(rt);
+            dispatch.dispatch(Action::Ready { name: weights.name, card: weights.card.map(Box::new) });
+        }
+        Err(e) => dispatch.dispatch(Action::LoadFailed(format!("{}: {e}", weights.name))),
+    }
+}
+
+/// Downloads a shipped model (progress in the status line) and uses it.
+pub async fn activate_shipped(
+    runtime: Shared,
+    dispatch: UseReducerDispatcher<State>,
+    card: shiftscope::card::ModelCard,
+) {
+    let name = card.name.clone();
+    let progress = {
+        let dispatch = dispatch.clone();
+        move |received: f64, total: f64| dispatch.dispatch(Action::Downloading { name: name.clone(), received, total })
+    };
+    match engine::shipped_weights(&card, progress).await {
+        Ok(weights) => activate_weights(runtime, dispatch, weights).await,
+        Err(e) => dispatch.dispatch(Action::LoadFailed(e)),
+    }
+}
+
+/// Decodes and classifies a dropped, pasted, chosen or example image.
+pub async fn classify_blob(
+    runtime: Shared,
+    dispatch: UseReducerDispatcher<State>,
+    blob: web_sys::Blob,
+    source: String,
+) {
+    let (pixels, note) = match decode_blob(&blob).await {
+        Ok(decoded) => decoded,
+        Err(e) => return dispatch.dispatch(Action::Error(format!("{source}: {e}"))),
+    };
+    let preview = web_sys::Url::create_object_url_with_blob(&blob).ok();
+    if let Some((mut outcome, ms)) = classify_pixels(&runtime, &dispatch, pixels, &source).await {
+        outcome.preview = preview;
+        dispatch.dispatch(Action::Classified { outcome, ms, note });
+    }
+}
+
+/// Classifies the webcam's current frame unless one is still running.
+pub async fn classify_frame(runtime: Shared, dispatch: UseReducerDispatcher<State>, video: web_sys::HtmlVideoElement) {
+    if runtime.borrow().in_flight || video.ready_state() < 2 {
+        return;
+    }
+    let pixels = match video_frame(&video) {
+        Ok(pixels) => pixels,
+        Err(_) => return,
+    };
+    let result = classify_pixels(&runtime, &dispatch, pixels, "webcam").await;
+    // A frame that finishes after the webcam was stopped is not shown.
+    if let (Some((outcome, ms)), true) = (result, runtime.borrow().stream.is_some()) {
+        dispatch.dispatch(Action::Classified { outcome, ms, note: None });
+    }
+}
+
+/// Runs the model on pixels; on a WebGPU failure switches to the CPU and
+/// tries once more. Returns the outcome and the milliseconds it took;
+/// errors go to the page (`None` then).
+async fn classify_pixels(
+    runtime: &Shared,
+    dispatch: &UseReducerDispatcher<State>,
+    pixels: Pixels,
+    source: &str,
+) -> Option<(Outcome, f64)> {
+    let Some(classifier) = runtime.borrow().classifier.clone() else {
+        dispatch.dispatch(Action::Error(format!("{source}: no model is loaded yet")));
+        return None;
+    };
+    let retry = Pixels { rgba: pixels.rgba.clone(), width: pixels.width, height: pixels.height };
+    runtime.borrow_mut().in_flight = true;
+    let mut result = engine::classify(&classifier, pixels).await;
+    if let Err(ClassifyError::Device(reason)) = &result {
+        if runtime.borrow().backend == Backend::WebGpu {
+            if let Some(classifier) = fall_back_to_cpu(runtime, dispatch, reason) {
+                result = engine::classify(&classifier, retry).await;
+            }
+        }
+    }
+    runtime.borrow_mut().in_flight = false;
+    match result {
+        Ok((predictions, ms)) => Some((Outcome { source: source.to_string(), predictions, preview: None }, ms)),
+        Err(ClassifyError::Input(e) | ClassifyError::Device(e)) => {
+            dispatch.dispatch(Action::Error(format!("{source}: {e}")));
+            None
+        }
+    }
+}
+
+/// Rebuilds the model on the CPU after WebGPU failed, and says so.
+fn fall_back_to_cpu(runtime: &Shared, dispatch: &UseReducerDispatcher<State>, reason: &str) -> Option<Rc<Classifier>> {
+    let mut rt = runtime.borrow_mut();
+    let backend = Backend::Cpu(format!("the WebGPU device was lost ({reason}); running on the CPU"));
+    rt.device = Device::flex();
+    rt.backend = backend.clone();
+    let classifier = rt.weights.as_ref().and_then(|w| w.load(&rt.device).ok());
+    rt.classifier = classifier.clone();
+    drop(rt);
+    dispatch.dispatch(Action::Backend(backend));
+    classifier
+}

@@ -1,0 +1,166 @@
+//! What the page shows, changed only through [`Action`]s (a yew reducer),
+//! so that results arriving from async tasks never overwrite newer ones.
+
+use std::rc::Rc;
+
+use shiftscope::card::ModelCard;
+use shiftscope::latency::LatencyWindow;
+use shiftscope::predict::Prediction;
+use yew::Reducible;
+
+use crate::engine::Backend;
+
+/// Recent runs the latency median covers.
+const LATENCY_WINDOW: usize = 15;
+
+/// What the model slot is doing.
+#[derive(Clone, PartialEq, Debug)]
+pub enum Phase {
+    /// Choosing a device.
+    Starting,
+    /// Downloading weights: bytes received and expected (0 = unknown).
+    Downloading { name: String, received: f64, total: f64 },
+    /// Building the model and compiling GPU pipelines.
+    Warming { name: String },
+    /// Ready to classify.
+    Ready,
+    /// No model could be loaded.
+    NoModel,
+}
+
+/// A message for the visitor.
+#[derive(Clone, PartialEq, Debug)]
+pub enum Message {
+    /// Something failed; the app keeps working.
+    Error(String),
+    /// Information (e.g. an animation was classified by its first frame).
+    Note(String),
+}
+
+/// The last classification.
+#[derive(Clone, PartialEq, Debug, Default)]
+pub struct Outcome {
+    /// What was classified (file name, example, "webcam").
+    pub source: String,
+    /// Top-5.
+    pub predictions: Vec<Prediction>,
+    /// Object URL of the image, for the preview.
+    pub preview: Option<String>,
+}
+
+/// Everything the page renders.
+#[derive(Clone, PartialEq, Debug)]
+pub struct State {
+    /// The backend, once chosen.
+    pub backend: Option<Backend>,
+    /// Cards of the shipped models that could be fetched.
+    pub cards: Vec<ModelCard>,
+    /// Name of the model in use.
+    pub active: Option<String>,
+    /// Card of the model in use (none for the visitor's own weights).
+    pub active_card: Option<ModelCard>,
+    /// Model loading state.
+    pub phase: Phase,
+    /// The last result.
+    pub outcome: Outcome,
+    /// Results shown so far (the webcam test counts them).
+    pub updates: u64,
+    /// Recent latencies.
+    pub latency: LatencyWindow,
+    /// The current message.
+    pub message: Option<Message>,
+    /// Messages shown so far (tests wait for the next one).
+    pub messages: u64,
+    /// Whether the webcam runs.
+    pub webcam: bool,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self {
+            backend: None,
+            cards: vec![],
+            active: None,
+            active_card: None,
+            phase: Phase::Starting,
+            outcome: Outcome::default(),
+            updates: 0,
+            latency: LatencyWindow::new(LATENCY_WINDOW),
+            message: None,
+            messages: 0,
+            webcam: false,
+        }
+    }
+}
+
+/// A change to the page.
+pub enum Action {
+    /// The backend was chosen (or changed after a device loss).
+    Backend(Backend),
+    /// Shipped cards arrived.
+    Cards(Vec<ModelCard>),
+    /// Download progress of a model.
+    Downloading { name: String, received: f64, total: f64 },
+    /// A model is being built / warmed up.
+    Warming(String),
+    /// A model is ready.
+    Ready { name: String, card: Option<Box<ModelCard>> },
+    /// Loading failed; the previous model (if any) stays.
+    LoadFailed(String),
+    /// A classification finished.
+    Classified { outcome: Outcome, ms: f64, note: Option<String> },
+    /// Something failed.
+    Error(String),
+    /// The webcam started or stopped.
+    Webcam(bool),
+}
+
+impl State {
+    fn show(&mut self, message: Message) {
+        self.message = Some(message);
+        self.messages += 1;
+    }
+}
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            Action::Backend(backend) => {
+                next.latency = LatencyWindow::new(LATENCY_WINDOW);
+                next.backend = Some(backend);
+            }
+            Action::Cards(cards) => next.cards = cards,
+            Action::Downloading { name, received, total } => next.phase = Phase::Downloading { name, received, total },
+            Action::Warming(name) => next.phase = Phase::Warming { name },
+            Action::Ready { name, card } => {
+                next.phase = Phase::Ready;
+                next.active = Some(name);
+                next.active_card = card.map(|c| *c);
+                next.latency = LatencyWindow::new(LATENCY_WINDOW);
+            }
+            Action::LoadFailed(error) => {
+                next.phase = if next.active.is_some() { Phase::Ready } else { Phase::NoModel };
+                next.show(Message::Error(error));
+            }
+            Action::Classified { outcome, ms, note } => {
+                if let (Some(old), true) = (&next.outcome.preview, outcome.preview.is_some()) {
+                    let _ = web_sys::Url::revoke_object_url(old);
+                }
+                let preview = outcome.preview.clone().or(next.outcome.preview.take());
+                next.outcome = Outcome { preview, ..outcome };
+                next.updates += 1;
+                next.latency.push(ms);
+                next.message = None;
+                if let Some(note) = note {
+                    next.show(Message::Note(note));
+                }
+            }
+            Action::Error(error) => next.show(Message::Error(error)),
+            Action::Webcam(on) => next.webcam = on,
+        }
+        Rc::new(next)
+    }
+}

@@ -1,0 +1,187 @@
+//! Components that only draw: status line, model picker with its card,
+//! top-5 bars, and the message area.
+
+use shiftscope::card::ModelCard;
+use shiftscope::predict::Prediction;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+use crate::engine::Backend;
+use crate::state::{Message, Phase};
+
+/// Props of [`StatusLine`].
+#[derive(Properties, PartialEq)]
+pub struct StatusProps {
+    /// Backend, once chosen.
+    pub backend: Option<Backend>,
+    /// Model loading state.
+    pub phase: Phase,
+    /// Median latency of recent runs.
+    pub latency_ms: Option<f64>,
+    /// Runs the median covers.
+    pub runs: usize,
+}
+
+/// Backend, loading progress (bar or spinner) and latency.
+#[component]
+pub fn StatusLine(props: &StatusProps) -> Html {
+    let backend = props.backend.as_ref();
+    let busy = !matches!(props.phase, Phase::Ready | Phase::NoModel);
+    let phase = match &props.phase {
+        Phase::Starting => html! { <span class="spinner" aria-hidden="true"></span> },
+        Phase::Downloading { name, received, total } => html! {
+            <label>{ format!("downloading {name} ") }
+                if *total > 0.0 {
+                    <progress id="download" max={total.to_string()} value={received.to_string()}></progress>
+                    { format!(" {:.0} %", 100.0 * received / total) }
+                } else {
+                    <progress id="download"></progress>{ format!(" {:.1} MB", received / 1e6) }
+                }
+            </label>
+        },
+        Phase::Warming { name } => html! {
+            <span><span class="spinner" aria-hidden="true"></span>{ format!(" preparing {name} (compiling GPU pipelines)…") }</span>
+        },
+        Phase::Ready => html! { <span>{ "ready" }</span> },
+        Phase::NoModel => html! { <span>{ "no model loaded" }</span> },
+    };
+    html! {
+        <p id="status" aria-live="polite" aria-busy={busy.to_string()}
+           data-backend={backend.map(Backend::key).unwrap_or("none")}
+           data-phase={if busy { "busy" } else { "idle" }}>
+            <span id="backend" title="where the model runs">{ backend.map(Backend::describe).unwrap_or_else(|| "choosing a device…".into()) }</span>
+            { " · " }{ phase }
+            if let Some(ms) = props.latency_ms {
+                <span id="latency">{ format!(" · {ms:.1} ms (median of {})", props.runs) }</span>
+            }
+        </p>
+    }
+}
+
+/// Props of [`ModelPicker`].
+#[derive(Properties, PartialEq)]
+pub struct PickerProps {
+    /// Shipped models' cards.
+    pub cards: Vec<ModelCard>,
+    /// The model in use.
+    pub active: Option<String>,
+    /// Its card (none for the visitor's own weights).
+    pub active_card: Option<ModelCard>,
+    /// Called with the chosen card's name.
+    pub on_select: Callback<String>,
+    /// Whether a load is under way.
+    pub busy: bool,
+}
+
+/// A select over the shipped models and the numbers of the active card.
+#[component]
+pub fn ModelPicker(props: &PickerProps) -> Html {
+    let on_change = {
+        let on_select = props.on_select.clone();
+        Callback::from(move |event: Event| {
+            if let Some(select) = event.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
+                on_select.emit(select.value());
+            }
+        })
+    };
+    let active = props.active.clone().unwrap_or_default();
+    let custom = !active.is_empty() && !props.cards.iter().any(|c| c.name == active);
+    html! {
+        <section class="model" aria-labelledby="model-heading">
+            <h2 id="model-heading">{ "Model" }</h2>
+            <select id="model" aria-label="model" onchange={on_change} disabled={props.busy}>
+                { for props.cards.iter().map(|card| html! {
+                    <option value={card.name.clone()} selected={card.name == active}>{ pretty_name(&card.name) }</option>
+                }) }
+                if custom { <option value={active.clone()} selected=true>{ format!("your weights: {active}") }</option> }
+            </select>
+            if let Some(card) = &props.active_card {
+                <dl id="card" class="card">
+                    <dt>{ "parameters" }</dt><dd>{ format!("{:.2} M", card.params as f64 / 1e6) }</dd>
+                    <dt>{ "compute" }</dt><dd>{ format!("{:.3} GFLOPs", card.macs as f64 / 1e9) }</dd>
+                    <dt>{ "CIFAR-10 test top-1" }</dt><dd>{ format!("{:.2} %", card.test_top1) }</dd>
+                    <dt>{ "weights" }</dt><dd>{ format!("{} · {:.2} MB", card.storage, card.weights_bytes as f64 / 1e6) }</dd>
+                    <dt>{ "trained" }</dt><dd>{ training_note(card) }</dd>
+                </dl>
+            }
+        </section>
+    }
+}
+
+fn training_note(card: &ModelCard) -> String {
+    let schedule = if card.scheduled_epochs > card.epochs {
+        format!("{} of {} epochs", card.epochs, card.scheduled_epochs)
+    } else {
+        format!("{} epochs", card.epochs)
+    };
+    format!("{schedule}, {:.1} h on CPU", card.wall_time_s / 3600.0)
+}
+
+/// `s2mlpv2_compact` → `S²-MLPv2 compact`.
+pub fn pretty_name(name: &str) -> String {
+    let (arch, rest) = name.split_once('_').unwrap_or((name, ""));
+    let arch = match arch {
+        "s2mlpv2" => "S²-MLPv2",
+        "asmlp" => "AS-MLP",
+        "mixer" => "MLP-Mixer",
+        other => other,
+    };
+    format!("{arch} {}", rest.replace('_', " ")).trim().to_string()
+}
+
+/// Props of [`Predictions`].
+#[derive(Properties, PartialEq)]
+pub struct PredictionsProps {
+    /// Top-5, most probable first.
+    pub predictions: Vec<Prediction>,
+    /// What was classified.
+    pub source: String,
+    /// Results shown so far.
+    pub updates: u64,
+}
+
+/// The top-5 as labelled probability bars.
+#[component]
+pub fn Predictions(props: &PredictionsProps) -> Html {
+    html! {
+        <section class="predictions" aria-labelledby="predictions-heading">
+            <h2 id="predictions-heading">{ "Prediction" }</h2>
+            if props.predictions.is_empty() {
+                <p class="hint">{ "Drop an image anywhere on the page, paste one, choose a file, pick an example or start the webcam." }</p>
+            }
+            <ol id="predictions" data-source={props.source.clone()} data-updates={props.updates.to_string()}>
+                { for props.predictions.iter().map(|p| html! {
+                    <li data-class={p.class.to_string()} data-label={p.label.clone()} data-probability={p.probability.to_string()}>
+                        <span class="label">{ &p.label }</span>
+                        <meter min="0" max="1" value={p.probability.to_string()} aria-label={format!("{} probability", p.label)}></meter>
+                        <span class="percent">{ format!("{:.1} %", 100.0 * p.probability) }</span>
+                    </li>
+                }) }
+            </ol>
+        </section>
+    }
+}
+
+/// Props of [`MessageArea`].
+#[derive(Properties, PartialEq)]
+pub struct MessageProps {
+    /// The message, if any.
+    pub message: Option<Message>,
+    /// Messages shown so far.
+    pub count: u64,
+}
+
+/// Errors (role `alert`) and notes (role `status`).
+#[component]
+pub fn MessageArea(props: &MessageProps) -> Html {
+    let count = props.count.to_string();
+    match &props.message {
+        Some(Message::Error(text)) => {
+            html! { <p id="message" class="error" role="alert" data-kind="error" data-count={count}>{ text }</p> }
+        }
+        Some(Message::Note(text)) => {
+            html! { <p id="message" class="note" role="status" data-kind="note" data-count={count}>{ text }</p> }
+        }
+        None => html! { <p id="message" role="status" data-kind="none" data-count={count}></p> },
+    }
+}
