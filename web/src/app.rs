@@ -190,7 +190,7 @@ pub fn App() -> Html {
             </header>
             <main>
                 <StatusLine backend={state.backend.clone()} phase={state.phase.clone()}
-                    latency_ms={state.latency.median()} runs={state.latency.len()} />
+                    latency_ms={state.latency.median()} runs={state.latency.len()} model={state.active.clone()} />
                 <MessageArea message={state.message.clone()} count={state.messages} />
                 <div class="panels">
                     <section class="input" aria-labelledby="input-heading">
@@ -205,7 +205,8 @@ pub fn App() -> Html {
                         <ImageControls on_file={on_file} on_webcam={on_webcam} webcam={state.webcam} />
                         <Examples on_pick={on_example} />
                     </section>
-                    <Predictions predictions={state.outcome.predictions.clone()} source={state.outcome.source.clone()} updates={state.updates} />
+                    <Predictions predictions={state.outcome.predictions.clone()} source={state.outcome.source.clone()}
+                        model={state.outcome.model.clone()} updates={state.updates} />
                     <div class="models">
                         <ModelPicker cards={state.cards.clone()} active={state.active.clone()}
                             active_card={state.active_card.clone()} on_select={on_select} busy={busy} />

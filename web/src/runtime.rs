@@ -136,6 +136,7 @@ async fn classify_pixels(
     pixels: Pixels,
     source: &str,
 ) -> Option<(Outcome, f64)> {
+    let model = runtime.borrow().weights.as_ref().map(|w| w.name.clone()).unwrap_or_default();
     let Some(classifier) = runtime.borrow().classifier.clone() else {
         dispatch.dispatch(Action::Error(format!("{source}: no model is loaded yet")));
         return None;
@@ -152,7 +153,7 @@ async fn classify_pixels(
     }
     runtime.borrow_mut().in_flight = false;
     match result {
-        Ok((predictions, ms)) => Some((Outcome { source: source.to_string(), predictions, preview: None }, ms)),
+        Ok((predictions, ms)) => Some((Outcome { source: source.to_string(), model, predictions, preview: None }, ms)),
         Err(ClassifyError::Input(e) | ClassifyError::Device(e)) => {
             dispatch.dispatch(Action::Error(format!("{source}: {e}")));
             None

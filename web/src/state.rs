@@ -42,6 +42,8 @@ pub enum Message {
 pub struct Outcome {
     /// What was classified (file name, example, "webcam").
     pub source: String,
+    /// The model that classified it.
+    pub model: String,
     /// Top-5.
     pub predictions: Vec<Prediction>,
     /// Object URL of the image, for the preview.

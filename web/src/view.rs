@@ -20,6 +20,8 @@ pub struct StatusProps {
     pub latency_ms: Option<f64>,
     /// Runs the median covers.
     pub runs: usize,
+    /// The model in use.
+    pub model: Option<String>,
 }
 
 /// Backend, loading progress (bar or spinner) and latency.
@@ -48,11 +50,11 @@ pub fn StatusLine(props: &StatusProps) -> Html {
     html! {
         <p id="status" aria-live="polite" aria-busy={busy.to_string()}
            data-backend={backend.map(Backend::key).unwrap_or("none")}
-           data-phase={if busy { "busy" } else { "idle" }}>
+           data-phase={if busy { "busy" } else { "idle" }} data-model={props.model.clone().unwrap_or_default()}>
             <span id="backend" title="where the model runs">{ backend.map(Backend::describe).unwrap_or_else(|| "choosing a device…".into()) }</span>
             { " · " }{ phase }
             if let Some(ms) = props.latency_ms {
-                <span id="latency">{ format!(" · {ms:.1} ms (median of {})", props.runs) }</span>
+                <span id="latency" data-ms={ms.to_string()}>{ format!(" · {ms:.1} ms (median of {})", props.runs) }</span>
             }
         </p>
     }
@@ -136,6 +138,8 @@ pub struct PredictionsProps {
     pub predictions: Vec<Prediction>,
     /// What was classified.
     pub source: String,
+    /// The model that classified it.
+    pub model: String,
     /// Results shown so far.
     pub updates: u64,
 }
@@ -149,7 +153,10 @@ pub fn Predictions(props: &PredictionsProps) -> Html {
             if props.predictions.is_empty() {
                 <p class="hint">{ "Drop an image anywhere on the page, paste one, choose a file, pick an example or start the webcam." }</p>
             }
-            <ol id="predictions" data-source={props.source.clone()} data-updates={props.updates.to_string()}>
+            if !props.predictions.is_empty() {
+                <p class="hint" id="classified-by">{ format!("{} · by {}", props.source, pretty_name(&props.model)) }</p>
+            }
+            <ol id="predictions" data-source={props.source.clone()} data-model={props.model.clone()} data-updates={props.updates.to_string()}>
                 { for props.predictions.iter().map(|p| html! {
                     <li data-class={p.class.to_string()} data-label={p.label.clone()} data-probability={p.probability.to_string()}>
                         <span class="label">{ &p.label }</span>

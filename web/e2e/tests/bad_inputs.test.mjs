@@ -75,12 +75,14 @@ test('own weights: a burnpack file runs with its embedded config', { timeout: 60
   const weights = join(h.ROOT, 'assets', 'mixer_compact.bpk');
   await page.click('.own-weights summary');
   await page.setInputFiles('#weights-file', weights);
-  await page.waitForFunction(() => document.querySelector('#model').value === 'mixer_compact.bpk'
+  await page.waitForFunction(() => document.querySelector('#status').dataset.model === 'mixer_compact.bpk'
     && document.querySelector('#status').dataset.phase === 'idle', null, { timeout: 300_000 });
+  assert.equal(await page.inputValue('#model'), 'mixer_compact.bpk', 'the picker shows the visitor\'s weights');
   const before = await h.counters(page);
   await page.click('button[data-example=horse]');
   const shown = await h.settled(page, before);
-  h.assertSameTop5(assert, shown.top, h.cliTop5(join(h.ROOT, 'assets', 'examples', 'horse.png'), weights));
+  assert.equal(await page.getAttribute('#predictions', 'data-model'), 'mixer_compact.bpk');
+  h.assertSameTop5(assert, shown.top, h.cliTop5(join(h.ROOT, 'assets', 'examples', 'horse.png'), weights), 1e-3, 'own weights');
   await h.screenshot(page, 'own-weights');
 });
 

@@ -142,9 +142,9 @@ export async function screenshot(page, name) {
 }
 
 /** Asserts the page's top-5 equals the CLI's: same classes in order, probabilities within `tolerance`. */
-export function assertSameTop5(assert, page, cli, tolerance = 1e-3) {
-  assert.deepEqual(page.map((p) => p.class), cli.map((p) => p.class), `top-5 classes differ: page ${JSON.stringify(page)} cli ${JSON.stringify(cli)}`);
+export function assertSameTop5(assert, page, cli, tolerance = 1e-3, what = '') {
+  assert.deepEqual(page.map((p) => p.class), cli.map((p) => p.class), `${what}: top-5 classes differ: page ${JSON.stringify(page)} cli ${JSON.stringify(cli)}`);
   for (const [a, b] of page.map((p, i) => [p, cli[i]])) {
-    assert.ok(Math.abs(a.probability - b.probability) <= tolerance, `${a.label}: page ${a.probability} vs CLI ${b.probability}`);
+    assert.ok(Math.abs(a.probability - b.probability) <= tolerance, `${what}: ${a.label}: page ${a.probability} vs CLI ${b.probability}`);
   }
 }
