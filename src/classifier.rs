@@ -51,9 +51,8 @@ impl Classifier {
     /// readback WebGPU allows in the browser).
     pub async fn probabilities_async(&self, input: Tensor<4>) -> Result<Vec<f32>> {
         let probs = probabilities(self.model.forward(input));
-        let data =
-            probs.into_data_async().await.map_err(|e| Error::InvalidConfig(format!("readback failed: {e:?}")))?;
-        data.convert::<f32>().try_to_vec::<f32>().map_err(|e| Error::InvalidConfig(format!("readback failed: {e:?}")))
+        let data = probs.into_data_async().await.map_err(|e| Error::Device(format!("readback failed: {e:?}")))?;
+        data.convert::<f32>().try_to_vec::<f32>().map_err(|e| Error::Device(format!("readback failed: {e:?}")))
     }
 
     /// The `k` most probable classes of the first image of `input`.

@@ -18,6 +18,11 @@ pub enum Error {
     /// A configuration that cannot describe a working model.
     #[error("invalid model config: {0}")]
     InvalidConfig(String),
+
+    /// The device failed to run the model or hand back its results (on
+    /// WebGPU: usually a lost device).
+    #[error("device error: {0}")]
+    Device(String),
     /// A weight file that cannot be read or does not fit the model.
     #[error("weights {source_name}: {reason}")]
     Weights {

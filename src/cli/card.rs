@@ -120,6 +120,9 @@ pub fn run(
     let data_arg = format!("../shared/datasets/{data_name}");
     let (mut curve, mut wall_time_s) = curve_and_time(run, epochs)?;
     let mut command = config.command_line(&data_arg, &format!("runs/{run_name}"));
+    if epochs < config.epochs {
+        command.push_str(&format!(" --stop-after {epochs}"));
+    }
     let mut epochs = epochs;
     // A run branched off another run's checkpoint: the card covers both.
     if let Some(init) = &config.init_from {

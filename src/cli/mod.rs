@@ -217,5 +217,6 @@ pub fn exit_code_for(error: &Error) -> ExitCode {
     match error {
         Error::Io { .. } | Error::Image { .. } | Error::Dataset { .. } => ExitCode::from(3),
         Error::Weights { .. } | Error::InvalidConfig(_) | Error::UnknownVariant { .. } => ExitCode::from(4),
+        Error::Device(_) => ExitCode::from(1),
     }
 }

@@ -21,5 +21,9 @@ fn main() {
             let _ = el.set_attribute("class", "panic");
         }
     }));
-    yew::Renderer::<app::App>::new().render();
+    // The app gets its own root, so the panic message element survives.
+    match gloo::utils::document().get_element_by_id("app") {
+        Some(root) => yew::Renderer::<app::App>::with_root(root).render(),
+        None => yew::Renderer::<app::App>::new().render(),
+    };
 }

@@ -163,8 +163,9 @@ async fn classify_pixels(
 
 /// Rebuilds the model on the CPU after WebGPU failed, and says so.
 fn fall_back_to_cpu(runtime: &Shared, dispatch: &UseReducerDispatcher<State>, reason: &str) -> Option<Rc<Classifier>> {
+    web_sys::console::warn_1(&format!("WebGPU failed, switching to the CPU: {reason}").into());
     let mut rt = runtime.borrow_mut();
-    let backend = Backend::Cpu(format!("the WebGPU device was lost ({reason}); running on the CPU"));
+    let backend = Backend::Cpu("the WebGPU device was lost, so the model now runs on the CPU".into());
     rt.device = Device::flex();
     rt.backend = backend.clone();
     let classifier = rt.weights.as_ref().and_then(|w| w.load(&rt.device).ok());

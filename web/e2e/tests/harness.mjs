@@ -68,7 +68,8 @@ export async function waitReady(page, timeout = 240_000) {
   await page.waitForFunction(() => {
     const status = document.querySelector('#status');
     const panic = document.querySelector('#panic');
-    if (panic && panic.textContent) throw new Error(panic.textContent);
+    if (!panic) throw new Error('the panic message element is missing');
+    if (panic.textContent) throw new Error(panic.textContent);
     return status && status.dataset.phase === 'idle' && status.dataset.backend !== 'none';
   }, null, { timeout, polling: 250 });
 }
