@@ -42,9 +42,14 @@ impl Classifier {
     /// The `(1, 3, S, S)` input of an RGBA image (`width × height × 4`
     /// bytes, as a canvas hands them out).
     pub fn rgba_input(&self, rgba: Vec<u8>, width: u32, height: u32) -> Result<Tensor<4>> {
-        let chw = prepare_rgba(rgba, width, height, &self.preprocess())?;
+        Ok(self.chw_input(prepare_rgba(rgba, width, height, &self.preprocess())?))
+    }
+
+    /// The `(1, 3, S, S)` input of an image already prepared by
+    /// [`prepare_rgba`] with this model's preprocessing.
+    pub fn chw_input(&self, chw: Vec<f32>) -> Tensor<4> {
         let side = self.config.image_size;
-        Ok(Tensor::from_data(TensorData::new(chw, [1, 3, side, side]), &self.device))
+        Tensor::from_data(TensorData::new(chw, [1, 3, side, side]), &self.device)
     }
 
     /// Class probabilities of a batch, read back asynchronously (the only

@@ -37,11 +37,7 @@ for (const webgpu of [true, false]) {
     const first = Date.now() - start;
     const backend = await page.$eval('#status', (el) => el.dataset.backend);
     for (const model of models) {
-      if (model !== models[0]) {
-        await page.selectOption('#model', model);
-        await page.waitForFunction((name) => document.querySelector('#status').dataset.model === name
-          && document.querySelector('#status').dataset.phase === 'idle', model, { timeout: 600_000 });
-      }
+      if (model !== models[0]) await h.useModel(page, model, 600_000);
       for (let i = 0; i < RUNS; i++) {
         before = await h.counters(page);
         await page.click('button[data-example=cat]');

@@ -67,14 +67,17 @@ pub fn App() -> Html {
                         Err(e) => failures.push(e),
                     }
                 }
-                dispatch.dispatch(Action::Cards(cards.clone()));
-                match cards.into_iter().next() {
-                    Some(card) => runtime::activate_shipped(runtime, dispatch.clone(), card).await,
+                let first = cards.first().cloned();
+                dispatch.dispatch(Action::Cards(cards));
+                match first {
+                    Some(card) => {
+                        runtime::activate_shipped(runtime, dispatch.clone(), card).await;
+                        if !failures.is_empty() {
+                            dispatch.dispatch(Action::Error(failures.join("; ")));
+                        }
+                    }
                     None => dispatch
                         .dispatch(Action::LoadFailed(format!("no model could be loaded: {}", failures.join("; ")))),
-                }
-                if !failures.is_empty() {
-                    dispatch.dispatch(Action::Error(failures.join("; ")));
                 }
             });
         });

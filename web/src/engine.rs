@@ -12,7 +12,6 @@ use shiftscope::weights::read_config;
 use shiftscope::Device;
 
 use crate::fetch::{fetch_fresh, fetch_verified};
-use crate::image_input::Pixels;
 
 /// The shipped models, in the order the picker lists them.
 pub const SHIPPED: [&str; 3] = ["s2mlpv2_compact", "asmlp_compact", "mixer_compact"];
@@ -121,23 +120,10 @@ pub async fn warm_up(classifier: &Classifier) -> Result<(), String> {
     classifier.top_k_async(input, 1).await.map(|_| ()).map_err(|e| e.to_string())
 }
 
-/// Why a classification failed.
-pub enum ClassifyError {
-    /// The image could not become model input.
-    Input(String),
-    /// The device failed (on WebGPU: most likely lost).
-    Device(String),
-}
-
-/// The top-5 of an image and the milliseconds the model took (input
-/// preparation, forward and readback).
-pub async fn classify(classifier: &Classifier, pixels: Pixels) -> Result<(Vec<Prediction>, f64), ClassifyError> {
-    let start = now_ms();
-    let input = classifier
-        .rgba_input(pixels.rgba, pixels.width, pixels.height)
-        .map_err(|e| ClassifyError::Input(e.to_string()))?;
-    let top = classifier.top_k_async(input, 5).await.map_err(|e| ClassifyError::Device(e.to_string()))?;
-    Ok((top, now_ms() - start))
+/// The top-5 of an input prepared by `prepare_rgba`; `Err` is a device
+/// failure (on WebGPU: most likely a lost device).
+pub async fn classify(classifier: &Classifier, chw: Vec<f32>) -> Result<Vec<Prediction>, String> {
+    classifier.top_k_async(classifier.chw_input(chw), 5).await.map_err(|e| e.to_string())
 }
 
 /// Milliseconds since the page opened.

@@ -28,14 +28,20 @@ async fn open_cache() -> Option<web_sys::Cache> {
     promise::<web_sys::Cache>(caches.open(CACHE_NAME), "cache").await.ok()
 }
 
-/// GETs `url` (relative to the page), reporting `(received, total)` bytes
-/// as they arrive (`total` is 0 when the server does not say).
-pub async fn fetch_bytes(url: &str, mut progress: impl FnMut(f64, f64)) -> Result<Vec<u8>, String> {
+/// GETs `url` (relative to the page); an HTTP error status is an error.
+async fn get(url: &str) -> Result<web_sys::Response, String> {
     let window = web_sys::window().ok_or("no window")?;
     let response: web_sys::Response = promise(window.fetch_with_str(url), url).await?;
     if !response.ok() {
         return Err(format!("{url}: HTTP {} {}", response.status(), response.status_text()));
     }
+    Ok(response)
+}
+
+/// GETs `url` (relative to the page), reporting `(received, total)` bytes
+/// as they arrive (`total` is 0 when the server does not say).
+pub async fn fetch_bytes(url: &str, mut progress: impl FnMut(f64, f64)) -> Result<Vec<u8>, String> {
+    let response = get(url).await?;
     let total =
         response.headers().get("content-length").ok().flatten().and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
     let Some(body) = response.body() else { return Ok(vec![]) };
@@ -111,10 +117,6 @@ pub async fn fetch_fresh(url: &str) -> Result<Vec<u8>, String> {
 
 /// GETs `url` as a blob (an example image).
 pub async fn fetch_blob(url: &str) -> Result<web_sys::Blob, String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let response: web_sys::Response = promise(window.fetch_with_str(url), url).await?;
-    if !response.ok() {
-        return Err(format!("{url}: HTTP {}", response.status()));
-    }
+    let response = get(url).await?;
     promise(response.blob().map_err(|e| format!("{url}: {}", describe(e)))?, url).await
 }

@@ -6,10 +6,11 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use shiftscope::classifier::Classifier;
+use shiftscope::preprocess::prepare_rgba;
 use shiftscope::Device;
 use yew::UseReducerDispatcher;
 
-use crate::engine::{self, Backend, ClassifyError, Weights};
+use crate::engine::{self, Backend, Weights};
 use crate::image_input::{decode_blob, video_frame, Pixels};
 use crate::state::{Action, Outcome, State};
 
@@ -128,8 +129,9 @@ pub async fn classify_frame(runtime: Shared, dispatch: UseReducerDispatcher<Stat
 }
 
 /// Runs the model on pixels; on a WebGPU failure switches to the CPU and
-/// tries once more. Returns the outcome and the milliseconds it took;
-/// errors go to the page (`None` then).
+/// tries once more on the same prepared input. Returns the outcome and the
+/// milliseconds it took (preparation, forward, readback); errors go to the
+/// page (`None` then).
 async fn classify_pixels(
     runtime: &Shared,
     dispatch: &UseReducerDispatcher<State>,
@@ -141,20 +143,30 @@ async fn classify_pixels(
         dispatch.dispatch(Action::Error(format!("{source}: no model is loaded yet")));
         return None;
     };
-    let retry = Pixels { rgba: pixels.rgba.clone(), width: pixels.width, height: pixels.height };
+    let start = engine::now_ms();
+    let chw = match prepare_rgba(pixels.rgba, pixels.width, pixels.height, &classifier.preprocess()) {
+        Ok(chw) => chw,
+        Err(e) => {
+            dispatch.dispatch(Action::Error(format!("{source}: {e}")));
+            return None;
+        }
+    };
     runtime.borrow_mut().in_flight = true;
-    let mut result = engine::classify(&classifier, pixels).await;
-    if let Err(ClassifyError::Device(reason)) = &result {
+    let mut result = engine::classify(&classifier, chw.clone()).await;
+    if let Err(reason) = &result {
         if runtime.borrow().backend == Backend::WebGpu {
             if let Some(classifier) = fall_back_to_cpu(runtime, dispatch, reason) {
-                result = engine::classify(&classifier, retry).await;
+                result = engine::classify(&classifier, chw).await;
             }
         }
     }
     runtime.borrow_mut().in_flight = false;
     match result {
-        Ok((predictions, ms)) => Some((Outcome { source: source.to_string(), model, predictions, preview: None }, ms)),
-        Err(ClassifyError::Input(e) | ClassifyError::Device(e)) => {
+        Ok(predictions) => {
+            let outcome = Outcome { source: source.to_string(), model, predictions, preview: None };
+            Some((outcome, engine::now_ms() - start))
+        }
+        Err(e) => {
             dispatch.dispatch(Action::Error(format!("{source}: {e}")));
             None
         }

@@ -75,8 +75,7 @@ test('own weights: a burnpack file runs with its embedded config', { timeout: 60
   const weights = join(h.ROOT, 'assets', 'mixer_compact.bpk');
   await page.click('.own-weights summary');
   await page.setInputFiles('#weights-file', weights);
-  await page.waitForFunction(() => document.querySelector('#status').dataset.model === 'mixer_compact.bpk'
-    && document.querySelector('#status').dataset.phase === 'idle', null, { timeout: 300_000 });
+  await h.waitModel(page, 'mixer_compact.bpk');
   assert.equal(await page.inputValue('#model'), 'mixer_compact.bpk', 'the picker shows the visitor\'s weights');
   const before = await h.counters(page);
   await page.click('button[data-example=horse]');

@@ -74,6 +74,18 @@ export async function waitReady(page, timeout = 240_000) {
   }, null, { timeout, polling: 250 });
 }
 
+/** Waits until `name` is the model in use and ready (after a pick or an own-weights file). */
+export async function waitModel(page, name, timeout = 300_000) {
+  await page.waitForFunction((n) => document.querySelector('#status').dataset.model === n
+    && document.querySelector('#status').dataset.phase === 'idle', name, { timeout, polling: 250 });
+}
+
+/** Picks a shipped model in the picker and waits until it is in use. */
+export async function useModel(page, name, timeout = 300_000) {
+  await page.selectOption('#model', name);
+  await waitModel(page, name, timeout);
+}
+
 /** Counters to pass to [`settled`]: results and messages shown so far. */
 export function counters(page) {
   return page.evaluate(() => ({

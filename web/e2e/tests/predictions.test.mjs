@@ -35,11 +35,7 @@ for (const webgpu of [true, false]) {
       const models = await page.$$eval('#model option', (options) => options.map((o) => o.value));
       assert.deepEqual(models, ['s2mlpv2_compact', 'asmlp_compact', 'mixer_compact']);
       for (const [m, model] of models.entries()) {
-        if (m > 0) {
-          await page.selectOption('#model', model);
-          await page.waitForFunction((name) => document.querySelector('#status').dataset.model === name
-            && document.querySelector('#status').dataset.phase === 'idle', model, { timeout: 300_000 });
-        }
+        if (m > 0) await h.useModel(page, model);
         const weights = join(h.ROOT, 'assets', `${model}.bpk`);
         const images = m === 0 ? [0, 1, 2, 3] : [m];
         for (const i of images) {
