@@ -12,6 +12,8 @@
 //!   timm Mixer state dicts, safetensors, PyTorch, burnpack, f16 / int8);
 //! - [`preprocess`] and [`labels`]: turning images into model input and
 //!   logits into named predictions;
+//! - [`viz`]: receptive fields, gradients, split-attention and class
+//!   activation summaries for the visualisation panel;
 //! - [`classifier`], [`card`], [`image_check`] and [`latency`]: what the
 //!   browser app runs on (and the native tests cover);
 //! - `data`, `train`, `eval` (native only): ImageFolder datasets, training
@@ -35,6 +37,7 @@ pub mod predict;
 pub mod preprocess;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod train;
+pub mod viz;
 pub mod weights;
 
 pub use burn::tensor::{Device, Tensor, TensorData};

@@ -10,7 +10,7 @@ use burn::tensor::activation::gelu;
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::{mean_tokens, require, Cost, ProbeRequest, Probes};
+use super::{require, Cost, ProbeRequest, Probes};
 use crate::error::Result;
 use crate::ops::axial_shift::{axial_shift, Axis};
 use crate::ops::linear::linear_last;
@@ -170,10 +170,11 @@ impl AsBlock {
         }
     }
 
-    /// `(B, H, W, C)` → same shape.
-    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = x.clone() + self.axial_shift.forward(self.norm1.forward(x));
-        x.clone() + self.mlp.forward(self.norm2.forward(x))
+    /// `(B, H, W, C)` → same shape, plus the map the axial shifts moved.
+    pub fn forward(&self, x: Tensor<4>) -> (Tensor<4>, Tensor<4>) {
+        let (mixed, shift_input) = self.axial_shift.forward(self.norm1.forward(x.clone()));
+        let x = x + mixed;
+        (x.clone() + self.mlp.forward(self.norm2.forward(x)), shift_input)
     }
 }
 
@@ -212,13 +213,14 @@ impl AxialShiftMixer {
         }
     }
 
-    /// Mixes `(B, H, W, C)` tokens along both axes.
-    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+    /// Mixes `(B, H, W, C)` tokens along both axes; also returns the map
+    /// both shifts moved.
+    pub fn forward(&self, x: Tensor<4>) -> (Tensor<4>, Tensor<4>) {
         let x = gelu(self.norm1.forward(linear_last(&self.conv1, x)));
         let horizontal = axial_shift(x.clone(), self.shift_size, self.dilation, Axis::Horizontal);
-        let vertical = axial_shift(x, self.shift_size, self.dilation, Axis::Vertical);
+        let vertical = axial_shift(x.clone(), self.shift_size, self.dilation, Axis::Vertical);
         let fused = gelu(linear_last(&self.conv2_1, horizontal)) + gelu(linear_last(&self.conv2_2, vertical));
-        linear_last(&self.conv3, self.norm2.forward(fused))
+        (linear_last(&self.conv3, self.norm2.forward(fused)), x)
     }
 }
 
@@ -226,10 +228,12 @@ impl AsMlp {
     /// Final-stage tokens `(B, h, w, C)` of NCHW images, recording probes.
     pub fn features(&self, images: Tensor<4>, request: &ProbeRequest, probes: &mut Probes) -> Tensor<4> {
         let mut x = self.patch_embed.norm.forward(self.patch_embed.proj.forward_nchw(images));
+        probes.embedding(request, &x);
         for layer in &self.layers {
             for block in &layer.blocks {
-                x = block.forward(x);
-                probes.block_output(request, &x);
+                let (out, shift_input) = block.forward(x);
+                x = out;
+                probes.block(request, &x, vec![shift_input]);
             }
             if let Some(merge) = &layer.downsample {
                 x = merge.forward(x);
@@ -238,8 +242,22 @@ impl AsMlp {
         x
     }
 
-    /// Norm, then mean over tokens: the head's input `(B, C)`.
-    pub fn pool(&self, tokens: Tensor<4>) -> Tensor<2> {
-        mean_tokens(self.norm.forward(tokens))
+    /// Cuts every GroupNorm's mean and variance out of autodiff (see
+    /// [`super::Model::local_paths_only`]).
+    pub(crate) fn detach_norm_statistics(&mut self) {
+        self.patch_embed.norm.detach_statistics();
+        self.norm.detach_statistics();
+        for layer in &mut self.layers {
+            for block in &mut layer.blocks {
+                for norm in
+                    [&mut block.norm1, &mut block.norm2, &mut block.axial_shift.norm1, &mut block.axial_shift.norm2]
+                {
+                    norm.detach_statistics();
+                }
+            }
+            if let Some(merge) = &mut layer.downsample {
+                merge.norm.detach_statistics();
+            }
+        }
     }
 }

@@ -7,7 +7,7 @@ use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::{mean_tokens, require, Cost, ProbeRequest, Probes};
+use super::{require, Cost, ProbeRequest, Probes};
 use crate::error::Result;
 use crate::ops::mlp::Mlp;
 use crate::ops::patch::PatchEmbed;
@@ -118,18 +118,14 @@ impl Mixer {
     pub fn features(&self, images: Tensor<4>, request: &ProbeRequest, probes: &mut Probes) -> Tensor<4> {
         let grid = self.stem.proj.forward_nchw(images);
         let [b, h, w, c] = grid.dims();
+        probes.embedding(request, &grid);
         let mut x = grid.reshape([b, h * w, c]);
         for block in &self.blocks {
             x = block.forward(x);
-            if request.block_features {
-                probes.block_output(request, &x.clone().reshape([b, h, w, c]));
+            if request.block_features || request.shift_inputs {
+                probes.block(request, &x.clone().reshape([b, h, w, c]), Vec::new());
             }
         }
         x.reshape([b, h, w, c])
-    }
-
-    /// Norm, then mean over tokens: the head's input `(B, C)`.
-    pub fn pool(&self, tokens: Tensor<4>) -> Tensor<2> {
-        mean_tokens(self.norm.forward(tokens))
     }
 }

@@ -132,16 +132,43 @@ impl Model {
             Model::Asmlp(m) => m.features(images, request, &mut probes),
             Model::Mixer(m) => m.features(images, request, &mut probes),
         };
-        let pooled = match self {
-            Model::S2mlpv2(m) => m.pool(tokens),
-            Model::Asmlp(m) => m.pool(tokens),
-            Model::Mixer(m) => m.pool(tokens),
+        let normed = match self {
+            Model::S2mlpv2(m) => m.norm.forward(tokens),
+            Model::Asmlp(m) => m.norm.forward(tokens),
+            Model::Mixer(m) => m.norm.forward(tokens),
         };
+        if request.head_tokens {
+            probes.head_tokens = Some(normed.clone());
+        }
+        let pooled = mean_tokens(normed);
         if request.pooled {
             probes.pooled = Some(pooled.clone());
         }
         let logits = self.head().forward(pooled);
         (logits, probes)
+    }
+
+    /// Number of blocks over all stages.
+    pub fn block_count(&self) -> usize {
+        match self {
+            Model::S2mlpv2(m) => m.stages.iter().map(|s| s.blocks.len()).sum(),
+            Model::Asmlp(m) => m.layers.iter().map(|l| l.blocks.len()).sum(),
+            Model::Mixer(m) => m.blocks.len(),
+        }
+    }
+
+    /// The same model with its whole-image statistics (S²-MLPv2's
+    /// split-attention weights, AS-MLP's GroupNorm mean and variance) cut
+    /// out of autodiff: they keep their values, but input gradients then
+    /// flow only along the token paths the shifts open (see
+    /// [`crate::viz::token_graph`]). Forward outputs are unchanged.
+    pub fn local_paths_only(mut self) -> Self {
+        match &mut self {
+            Model::S2mlpv2(m) => m.detach_split_attention(),
+            Model::Asmlp(m) => m.detach_norm_statistics(),
+            Model::Mixer(_) => {}
+        }
+        self
     }
 
     /// The final linear classifier (applied after global average pooling).

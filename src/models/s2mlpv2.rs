@@ -8,7 +8,7 @@ use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::{mean_tokens, require, Cost, ProbeRequest, Probes};
+use super::{require, Cost, ProbeRequest, Probes};
 use crate::error::Result;
 use crate::ops::linear::{linear_last, linear_last_split};
 use crate::ops::mlp::Mlp;
@@ -197,13 +197,12 @@ impl S2Block {
         }
     }
 
-    /// `(B, H, W, C)` → same shape, plus the split-attention weights
-    /// (none for plain-sum fusion).
-    pub fn forward(&self, x: Tensor<4>) -> (Tensor<4>, Option<Tensor<3>>) {
-        let (mixed, weights) = self.attn.forward(self.norm1.forward(x.clone()));
-        let x = x + mixed;
+    /// `(B, H, W, C)` → same shape, with what the mixing saw on the way.
+    pub fn forward(&self, x: Tensor<4>) -> (Tensor<4>, ShiftMixing) {
+        let mixing = self.attn.forward(self.norm1.forward(x.clone()));
+        let x = x + mixing.output.clone();
         let x = x.clone() + self.mlp.forward(self.norm2.forward(x));
-        (x, weights)
+        (x, mixing)
     }
 }
 
@@ -218,17 +217,25 @@ pub struct S2Attention {
     pub mlp2: Linear,
 }
 
+/// The result of [`S2Attention::forward`] and what it computed on the way.
+#[derive(Debug, Clone)]
+pub struct ShiftMixing {
+    /// The mixed tokens `(B, H, W, C)`.
+    pub output: Tensor<4>,
+    /// Split-attention weights `(B, 3, C)`; `None` for plain-sum fusion.
+    pub weights: Option<Tensor<3>>,
+    /// The two branches before their shifts (first, then second order).
+    pub shift_inputs: [Tensor<4>; 2],
+}
+
 impl S2Attention {
-    /// Mixes `(B, H, W, C)` tokens; also returns the `(B, 3, C)`
-    /// split-attention weights.
-    pub fn forward(&self, x: Tensor<4>) -> (Tensor<4>, Option<Tensor<3>>) {
+    /// Mixes `(B, H, W, C)` tokens.
+    pub fn forward(&self, x: Tensor<4>) -> ShiftMixing {
         let mut parts = linear_last_split(&self.mlp1, x, BRANCHES).into_iter();
-        let (a, b, identity) = (parts.next(), parts.next(), parts.next());
-        let branches = [
-            spatial_shift(a.expect("branch 1"), ShiftOrder::First),
-            spatial_shift(b.expect("branch 2"), ShiftOrder::Second),
-            identity.expect("branch 3"),
-        ];
+        let (a, b, identity) = (parts.next().expect("branch 1"), parts.next().expect("branch 2"), parts.next());
+        let shift_inputs = [a.clone(), b.clone()];
+        let branches =
+            [spatial_shift(a, ShiftOrder::First), spatial_shift(b, ShiftOrder::Second), identity.expect("branch 3")];
         let (mixed, weights) = match &self.split_attention {
             Some(attention) => {
                 let (mixed, weights) = attention.forward(branches);
@@ -239,7 +246,7 @@ impl S2Attention {
                 (a + b + c, None)
             }
         };
-        (linear_last(&self.mlp2, mixed), weights)
+        ShiftMixing { output: linear_last(&self.mlp2, mixed), weights, shift_inputs }
     }
 }
 
@@ -247,25 +254,31 @@ impl S2MlpV2 {
     /// Final-stage tokens `(B, h, w, C)` of NCHW images, recording probes.
     pub fn features(&self, images: Tensor<4>, request: &ProbeRequest, probes: &mut Probes) -> Tensor<4> {
         let mut x = self.patch_embed.proj.forward_nchw(images);
+        probes.embedding(request, &x);
         for stage in &self.stages {
             if let Some(down) = &stage.downsample {
                 x = down.proj.forward_channels_last(x);
             }
             for block in &stage.blocks {
-                let (out, weights) = block.forward(x);
+                let (out, mixing) = block.forward(x);
                 x = out;
-                if let (true, Some(weights)) = (request.split_attention, weights) {
+                if let (true, Some(weights)) = (request.split_attention, mixing.weights) {
                     probes.split_attention.push(weights);
                 }
-                probes.block_output(request, &x);
+                probes.block(request, &x, mixing.shift_inputs.into());
             }
         }
         x
     }
 
-    /// Norm, then mean over tokens: the head's input `(B, C)`.
-    pub fn pool(&self, tokens: Tensor<4>) -> Tensor<2> {
-        mean_tokens(self.norm.forward(tokens))
+    /// Cuts every block's split-attention weights out of autodiff (see
+    /// [`super::Model::local_paths_only`]).
+    pub(crate) fn detach_split_attention(&mut self) {
+        for block in self.stages.iter_mut().flat_map(|stage| stage.blocks.iter_mut()) {
+            if let Some(attention) = &mut block.attn.split_attention {
+                attention.detach_weights();
+            }
+        }
     }
 }
 
@@ -282,11 +295,11 @@ mod tests {
         let dev = device();
         let block = S2Block::new(8, 16, None, &dev);
         let x = Tensor::<4>::random([1, 3, 3, 8], Distribution::Normal(0.0, 1.0), &dev);
-        let (mixed, weights) = block.attn.forward(x.clone());
-        assert!(weights.is_none());
+        let mixing = block.attn.forward(x.clone());
+        assert!(mixing.weights.is_none());
         let [a, b, c]: [Tensor<4>; 3] =
             linear_last_split(&block.attn.mlp1, x, BRANCHES).try_into().expect("three parts");
         let sum = spatial_shift(a, ShiftOrder::First) + spatial_shift(b, ShiftOrder::Second) + c;
-        assert_close(&values(mixed), &values(linear_last(&block.attn.mlp2, sum)), 1e-5);
+        assert_close(&values(mixing.output), &values(linear_last(&block.attn.mlp2, sum)), 1e-5);
     }
 }

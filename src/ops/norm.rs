@@ -15,6 +15,8 @@ pub struct GroupNorm {
     /// Per-channel shift.
     pub beta: Param<Tensor<1>>,
     epsilon: f64,
+    /// Treat the mean and variance as constants under autodiff.
+    constant_statistics: bool,
 }
 
 impl GroupNorm {
@@ -24,14 +26,25 @@ impl GroupNorm {
             gamma: Initializer::Ones.init([channels], device),
             beta: Initializer::Zeros.init([channels], device),
             epsilon: 1e-5,
+            constant_statistics: false,
         }
+    }
+
+    /// From now on the sample mean and variance are constants under
+    /// autodiff: the output keeps its value, but gradients no longer flow
+    /// through the whole-sample statistics.
+    pub fn detach_statistics(&mut self) {
+        self.constant_statistics = true;
     }
 
     /// Normalises each sample of `x` over height, width and channels.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let [b, h, w, c] = x.dims();
         let flat = x.reshape([b, h * w * c]);
-        let (var, mean) = flat.clone().var_mean_bias(1);
+        let (mut var, mut mean) = flat.clone().var_mean_bias(1);
+        if self.constant_statistics {
+            (var, mean) = (var.detach(), mean.detach());
+        }
         let normed = (flat - mean).div((var + self.epsilon).sqrt());
         let gamma = self.gamma.val().reshape([1, 1, 1, c]);
         let beta = self.beta.val().reshape([1, 1, 1, c]);

@@ -19,6 +19,8 @@ pub struct SplitAttention {
     pub fc2: Linear,
     /// Pool tokens by mean instead of the paper's sum.
     mean_pool: bool,
+    /// Treat the weights as constants under autodiff.
+    constant_weights: bool,
 }
 
 impl SplitAttention {
@@ -30,7 +32,15 @@ impl SplitAttention {
             fc1: LinearConfig::new(channels, hidden).init(device),
             fc2: LinearConfig::new(hidden, channels * BRANCHES).init(device),
             mean_pool,
+            constant_weights: false,
         }
+    }
+
+    /// From now on the weights are constants under autodiff: the mix keeps
+    /// its value, but gradients flow only through the branches themselves,
+    /// not through the whole-image descriptor that chose the weights.
+    pub fn detach_weights(&mut self) {
+        self.constant_weights = true;
     }
 
     /// The `(B, 3, C)` softmax weights for three `(B, H, W, C)` branches.
@@ -48,7 +58,10 @@ impl SplitAttention {
     /// Mixes the branches: `Σ_k weights_k ⊙ X_k`, returning the mix and the
     /// weights.
     pub fn forward(&self, branches: [Tensor<4>; BRANCHES]) -> (Tensor<4>, Tensor<3>) {
-        let weights = self.weights(&branches);
+        let mut weights = self.weights(&branches);
+        if self.constant_weights {
+            weights = weights.detach();
+        }
         let [b, _, _, c] = branches[0].dims();
         let mixed = branches
             .into_iter()
