@@ -4,10 +4,10 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::labels;
 use crate::models::{Model, ModelConfig};
-use crate::predict::{probabilities, top_k, Prediction};
+use crate::predict::{probabilities, read_f32_async, top_k, Prediction};
 use crate::preprocess::{prepare_rgba, Preprocess};
 use crate::weights::{load_model_from_bytes, LoadedModel};
 
@@ -55,9 +55,7 @@ impl Classifier {
     /// Class probabilities of a batch, read back asynchronously (the only
     /// readback WebGPU allows in the browser).
     pub async fn probabilities_async(&self, input: Tensor<4>) -> Result<Vec<f32>> {
-        let probs = probabilities(self.model.forward(input));
-        let data = probs.into_data_async().await.map_err(|e| Error::Device(format!("readback failed: {e:?}")))?;
-        data.convert::<f32>().try_to_vec::<f32>().map_err(|e| Error::Device(format!("readback failed: {e:?}")))
+        read_f32_async(probabilities(self.model.forward(input))).await
     }
 
     /// The `k` most probable classes of the first image of `input`.

@@ -3,6 +3,7 @@
 use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor, TensorData};
 
+use crate::error::{Error, Result};
 use crate::models::ModelConfig;
 
 /// One ranked class.
@@ -48,6 +49,14 @@ pub fn input_batch(images: &[Vec<f32>], config: &ModelConfig, device: &Device) -
 pub fn to_f32_vec<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
     let data = tensor.into_data().convert::<f32>();
     data.try_to_vec::<f32>().expect("converted to f32 just above")
+}
+
+/// Reads a float tensor back as `f32`s asynchronously (the only readback
+/// WebGPU allows in the browser); a failure is an [`Error::Device`].
+pub async fn read_f32_async<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>> {
+    let failed = |e: &dyn std::fmt::Debug| Error::Device(format!("readback failed: {e:?}"));
+    let data = tensor.into_data_async().await.map_err(|e| failed(&e))?;
+    data.convert::<f32>().try_to_vec::<f32>().map_err(|e| failed(&e))
 }
 
 /// Softmax over classes of `(B, classes)` logits.

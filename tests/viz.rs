@@ -63,3 +63,77 @@ fn theoretical_fields_equal_the_gradient_support() {
         }
     }
 }
+
+/// The one-readback inspection of the reference fixtures: split-attention
+/// weights equal PyTorch's and sum to 1 per channel; probabilities are the
+/// softmax of the reference logits; shift maps are the group means of the
+/// probed shift inputs.
+#[test]
+fn inspection_matches_the_reference_fixtures() {
+    use common::{fixture_config, fixture_dir, fixture_io, max_abs_diff, tensor, values};
+    use shiftscope::models::ProbeRequest;
+    use shiftscope::viz::{group_means, inspect_async};
+    use shiftscope::weights::load_model;
+    let device = Device::flex();
+    for name in common::FIXTURES {
+        let config = fixture_config(name);
+        let model = load_model(&fixture_dir(name).join("weights.safetensors"), Some(&config), &device).unwrap().model;
+        let io = fixture_io(name);
+        let input: Tensor<4> = tensor(&io["input"], &device);
+        let inspection = futures_lite::future::block_on(inspect_async(&model, &config, input.clone())).unwrap();
+        let logits = &io["logits"];
+        let classes = logits.shape[1];
+        let row = &logits.values[..classes];
+        let max = row.iter().copied().fold(f32::MIN, f32::max);
+        let total: f32 = row.iter().map(|l| (l - max).exp()).sum();
+        let softmax: Vec<f32> = row.iter().map(|l| (l - max).exp() / total).collect();
+        assert!(max_abs_diff(&inspection.probabilities, &softmax) < 1e-5, "{name}: probabilities");
+        let blocks = io.keys().filter(|k| k.starts_with("attn.")).count();
+        assert_eq!(inspection.attention.len(), blocks, "{name}");
+        for summary in &inspection.attention {
+            let reference = &io[&format!("attn.{}", summary.block)];
+            let first_image = &reference.values[..reference.values.len() / reference.shape[0]];
+            assert!(max_abs_diff(&summary.weights, first_image) < 1e-4, "{name}: block {}", summary.block);
+            assert!(summary.max_sum_error() < 1e-5, "{name}: weights of a channel must sum to 1");
+        }
+        let request = ProbeRequest { shift_inputs: true, ..Default::default() };
+        let (_, probes) = model.forward_probed(input.narrow(0, 0, 1), &request);
+        assert_eq!(inspection.shifts.len(), probes.shift_inputs.len(), "{name}");
+        for (block, (maps, inputs)) in inspection.shifts.iter().zip(probes.shift_inputs).enumerate() {
+            for (k, map) in inputs.into_iter().enumerate() {
+                let channels = map.dims()[3];
+                let expected = group_means(&values(map), channels, &maps.groups);
+                for (g, group) in maps.groups.iter().enumerate().filter(|(_, g)| g.input == k) {
+                    let err = max_abs_diff(&maps.before[g], &expected[g]);
+                    assert!(err < 1e-5, "{name}: block {block} {}: {err}", group.label);
+                }
+            }
+        }
+    }
+}
+
+/// Per-token class contributions add up to each logit minus its bias.
+#[test]
+fn class_contributions_sum_to_the_logits() {
+    use shiftscope::viz::{class_activation, head_weights_async, inspect_async};
+    let device = Device::flex();
+    for name in ["s2mlpv2_compact", "asmlp_compact", "mixer_compact", "asmlp_tiny"] {
+        let config = if name == "asmlp_tiny" { at_input(name, 64) } else { registry::find(name).unwrap() };
+        let model = config.init(&device).unwrap();
+        let input = random_image(config.image_size, &device);
+        let logits = to_f32_vec(model.forward(input.clone()));
+        let inspection = futures_lite::future::block_on(inspect_async(&model, &config, input)).unwrap();
+        let head = futures_lite::future::block_on(head_weights_async(&model)).unwrap();
+        for class in [0, config.num_classes / 2, config.num_classes - 1] {
+            let cam = class_activation(&inspection.head_tokens, &head, class);
+            assert_eq!(cam.contributions.len(), inspection.head_tokens.rows * inspection.head_tokens.cols);
+            let err = (cam.logit() - logits[class]).abs();
+            assert!(
+                err < 1e-4 * (1.0 + logits[class].abs()),
+                "{name} class {class}: {} vs {}",
+                cam.logit(),
+                logits[class]
+            );
+        }
+    }
+}

@@ -74,12 +74,11 @@ pub fn describe(blocks: &[BlockAttention]) -> String {
     let strongest = blocks
         .iter()
         .max_by(|a, b| a.means[2].total_cmp(&b.means[2]))
-        .map(|b| format!("block {} trusts the unshifted identity branch most ({:.0} %)", b.block + 1, 100.0 * b.means[2]))
+        .map(|b| {
+            format!("block {} trusts the unshifted identity branch most ({:.0} %)", b.block + 1, 100.0 * b.means[2])
+        })
         .unwrap_or_default();
-    format!(
-        "For this image {shifted} of {} blocks give most weight to a shifted branch; {strongest}.",
-        blocks.len()
-    )
+    format!("For this image {shifted} of {} blocks give most weight to a shifted branch; {strongest}.", blocks.len())
 }
 
 #[cfg(test)]
@@ -91,8 +90,8 @@ mod tests {
         // Four channels; branch-major rows (shift 1, shift 2, identity).
         let weights = vec![
             0.2, 0.7, 0.1, 0.5, // shift 1
-            0.1, 0.2, 0.8, 0.4, // shift 2
-            0.7, 0.1, 0.1, 0.1, // identity
+            0.1, 0.2, 0.8, 0.2, // shift 2
+            0.7, 0.1, 0.1, 0.3, // identity
         ];
         let summary = BlockAttention::new(3, weights);
         assert_eq!(summary.channels, 4);
@@ -102,6 +101,6 @@ mod tests {
         assert_eq!(summary.leading_branch(), 0);
         assert!(summary.max_sum_error() < 1e-6);
         let text = describe(&[summary]);
-        assert!(text.contains("1 of 1 blocks") && text.contains("block 4") && text.contains("25 %"), "{text}");
+        assert!(text.contains("1 of 1 blocks") && text.contains("block 4") && text.contains("30 %"), "{text}");
     }
 }

@@ -4,14 +4,26 @@
 //! - [`token_graph`] and [`receptive_field`]: theoretical receptive fields
 //!   with path counts;
 //! - [`gradient`]: measured (effective) receptive fields;
+//! - [`inspection`]: one forward pass, one readback, everything per image;
+//! - [`attention`]: split-attention summaries;
+//! - [`cam`]: exact per-token class contributions;
+//! - [`shift_view`]: channel groups before and after each shift;
 //! - [`pixel_map`]: per-pixel maps and their log-scale shading.
 
+pub mod attention;
+pub mod cam;
 pub mod gradient;
+pub mod inspection;
 pub mod pixel_map;
 pub mod receptive_field;
+pub mod shift_view;
 pub mod token_graph;
 
+pub use attention::{BlockAttention, BRANCH_NAMES};
+pub use cam::{class_activation, ClassActivation, HeadWeights, TokenMap};
 pub use gradient::token_gradient;
+pub use inspection::{head_weights_async, inspect_async, BlockShiftMaps, Inspection};
 pub use pixel_map::{PixelBox, PixelMap};
 pub use receptive_field::ReceptiveField;
+pub use shift_view::{block_shifts, group_means, GroupShift, Uncovered};
 pub use token_graph::{Step, TokenGraph, TokenMixing};

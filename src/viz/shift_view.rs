@@ -1,0 +1,182 @@
+//! The shift itself, on the real feature map: each channel group's mean
+//! map before the shift, and where the shift moves it.
+
+use std::ops::Range;
+
+use crate::models::{ArchConfig, ModelConfig};
+use crate::ops::axial_shift::shift_groups;
+use crate::ops::spatial_shift::ShiftOrder;
+
+/// What a shift leaves where it uncovers the map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Uncovered {
+    /// The token keeps its own value (S²-MLP).
+    KeepsItsValue,
+    /// Zero (AS-MLP's zero padding).
+    Zero,
+}
+
+/// How one channel group moves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupShift {
+    /// A short label, e.g. "branch 1 ↓" or "width +2".
+    pub label: String,
+    /// The group's channels in the shifted map.
+    pub channels: Range<usize>,
+    /// Which of the block's shift inputs the group belongs to (S²-MLPv2:
+    /// branch 0 or 1; AS-MLP: 0, moved along both axes).
+    pub input: usize,
+    /// How far the content moves, `(rows, columns)`.
+    pub moves: (isize, isize),
+    /// What the uncovered edge holds.
+    pub uncovered: Uncovered,
+}
+
+impl GroupShift {
+    /// The shift applied to a `side × side` map (the group's channel mean).
+    pub fn apply(&self, before: &[f32], side: usize) -> Vec<f32> {
+        let (dr, dc) = self.moves;
+        (0..side * side)
+            .map(|p| {
+                let (r, c) = ((p / side) as isize - dr, (p % side) as isize - dc);
+                if (0..side as isize).contains(&r) && (0..side as isize).contains(&c) {
+                    before[r as usize * side + c as usize]
+                } else {
+                    match self.uncovered {
+                        Uncovered::KeepsItsValue => before[p],
+                        Uncovered::Zero => 0.0,
+                    }
+                }
+            })
+            .collect()
+    }
+}
+
+/// The groups of every block's shifts, in block order; empty lists for
+/// Mixer, which has no shift.
+pub fn block_shifts(config: &ModelConfig) -> Vec<Vec<GroupShift>> {
+    match &config.arch {
+        ArchConfig::S2mlpv2(c) => c
+            .dims
+            .iter()
+            .zip(&c.depths)
+            .flat_map(|(&dim, &depth)| std::iter::repeat_n(spatial_groups(dim), depth))
+            .collect(),
+        ArchConfig::Asmlp(c) => (0..c.depths.len())
+            .flat_map(|stage| {
+                std::iter::repeat_n(axial_groups(c.dim(stage), c.shift_size, c.dilation), c.depths[stage])
+            })
+            .collect(),
+        ArchConfig::Mixer(c) => vec![Vec::new(); c.depth],
+    }
+}
+
+fn spatial_groups(dim: usize) -> Vec<GroupShift> {
+    let quarter = dim / 4;
+    [ShiftOrder::First, ShiftOrder::Second]
+        .into_iter()
+        .enumerate()
+        .flat_map(|(branch, order)| {
+            order.directions().into_iter().enumerate().map(move |(g, direction)| {
+                let (dr, dc) = direction.source_offset();
+                GroupShift {
+                    label: format!("branch {} {}", branch + 1, arrow(-dr, -dc)),
+                    channels: g * quarter..(g + 1) * quarter,
+                    input: branch,
+                    moves: (-dr, -dc),
+                    uncovered: Uncovered::KeepsItsValue,
+                }
+            })
+        })
+        .collect()
+}
+
+fn axial_groups(dim: usize, shift_size: usize, dilation: usize) -> Vec<GroupShift> {
+    let groups = shift_groups(dim, shift_size, dilation);
+    let along = |axis: &'static str, moves: fn(isize) -> (isize, isize)| {
+        groups.iter().map(move |g| GroupShift {
+            label: format!("{axis} {:+}", g.offset),
+            channels: g.channels.clone(),
+            input: 0,
+            moves: moves(g.offset),
+            uncovered: Uncovered::Zero,
+        })
+    };
+    along("width", |o| (0, o)).chain(along("height", |o| (o, 0))).collect()
+}
+
+fn arrow(dr: isize, dc: isize) -> &'static str {
+    match (dr.signum(), dc.signum()) {
+        (1, 0) => "↓",
+        (-1, 0) => "↑",
+        (0, 1) => "→",
+        (0, -1) => "←",
+        _ => "·",
+    }
+}
+
+/// The mean over each group's channels of a `(side, side, C)` map.
+pub fn group_means(map: &[f32], channels: usize, groups: &[GroupShift]) -> Vec<Vec<f32>> {
+    groups
+        .iter()
+        .map(|g| {
+            let n = g.channels.len().max(1) as f32;
+            map.chunks_exact(channels).map(|token| token[g.channels.clone()].iter().sum::<f32>() / n).collect()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::registry;
+    use crate::ops::axial_shift::{axial_shift, Axis};
+    use crate::ops::spatial_shift::spatial_shift;
+    use crate::ops::test_util::{device, values};
+    use burn::tensor::{Distribution, Tensor};
+
+    /// Shifting a group's mean map equals the mean of the really shifted
+    /// channels: the animation shows what the op does.
+    #[test]
+    fn shifted_group_means_equal_the_real_shift() {
+        let side = 5;
+        for name in ["s2mlpv2_compact", "asmlp_compact"] {
+            let config = registry::find(name).unwrap();
+            let groups = &block_shifts(&config)[0];
+            let channels = groups.iter().map(|g| g.channels.end).max().unwrap();
+            let x = Tensor::<4>::random([1, side, side, channels], Distribution::Normal(0.0, 1.0), &device());
+            let before = values(x.clone());
+            let shifted: Vec<Vec<f32>> = if name.starts_with("s2") {
+                vec![values(spatial_shift(x.clone(), ShiftOrder::First)), values(spatial_shift(x, ShiftOrder::Second))]
+            } else {
+                let shift = |axis| values(axial_shift(x.clone(), 5, 1, axis));
+                vec![shift(Axis::Horizontal), shift(Axis::Vertical)]
+            };
+            let means = group_means(&before, channels, groups);
+            for (g, group) in groups.iter().enumerate() {
+                // S²: branch k is shifted input k; AS: width groups come first.
+                let which = if name.starts_with("s2") { group.input } else { g / (groups.len() / 2) };
+                let expected = &group_means(&shifted[which], channels, std::slice::from_ref(group))[0];
+                let got = group.apply(&means[g], side);
+                for (a, b) in got.iter().zip(expected) {
+                    assert!((a - b).abs() < 1e-5, "{name} {}: {a} vs {b}", group.label);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn groups_cover_each_block() {
+        let s2 = block_shifts(&registry::find("s2mlpv2_compact").unwrap());
+        assert_eq!(s2.len(), 6);
+        assert_eq!(s2[0].len(), 8);
+        assert_eq!(s2[0][0].label, "branch 1 ↓");
+        assert_eq!(s2[5][7].channels, 96..128);
+        let asmlp = block_shifts(&registry::find("asmlp_compact").unwrap());
+        assert_eq!(asmlp.len(), 6);
+        let offsets: Vec<_> = asmlp[0].iter().map(|g| g.moves).collect();
+        assert_eq!(offsets[..5], [(0, -2), (0, -1), (0, 0), (0, 1), (0, 2)]);
+        assert_eq!(offsets[5], (-2, 0));
+        assert!(block_shifts(&registry::find("mixer_compact").unwrap()).iter().all(|b| b.is_empty()));
+    }
+}
