@@ -15,6 +15,7 @@ use crate::fetch::fetch_blob;
 use crate::runtime::{self, Runtime, Shared};
 use crate::state::{Action, Phase, State};
 use crate::view::{MessageArea, ModelPicker, Predictions, StatusLine};
+use crate::viz::VizPanel;
 use crate::webcam;
 
 /// The runtime once the device is chosen.
@@ -178,6 +179,17 @@ pub fn App() -> Html {
             });
         })
     };
+    let on_measure = {
+        let (holder, dispatch, analysis) = (holder.clone(), dispatch.clone(), state.outcome.analysis.clone());
+        Callback::from(move |(depth, token): (usize, (usize, usize))| {
+            let (dispatch2, analysis) = (dispatch.clone(), analysis.clone());
+            with_runtime(&holder, &dispatch, move |runtime| {
+                if let Some(analysis) = analysis {
+                    spawn_local(runtime::measure_field(runtime, dispatch2, analysis, depth, token));
+                }
+            });
+        })
+    };
     let on_error = {
         let dispatch = dispatch.clone();
         Callback::from(move |error: String| dispatch.dispatch(Action::Error(error)))
@@ -216,6 +228,10 @@ pub fn App() -> Html {
                         <OwnWeights on_weights={on_weights} on_error={on_error} />
                     </div>
                 </div>
+                if let Some(analysis) = state.outcome.analysis.clone() {
+                    <VizPanel analysis={analysis} predictions={state.outcome.predictions.clone()}
+                        field={state.field.clone()} on_measure={on_measure} />
+                }
                 <div class="drop-overlay" aria-hidden="true">{ "Drop the image to classify it" }</div>
             </main>
             <footer>

@@ -4,10 +4,13 @@
 
 use std::rc::Rc;
 
+use std::cell::Cell;
+
 use shiftscope::card::ModelCard;
 use shiftscope::classifier::Classifier;
 use shiftscope::models::{registry, ModelConfig};
-use shiftscope::predict::Prediction;
+use shiftscope::predict::{top_k, Prediction};
+use shiftscope::viz::{input_rgba, inspect_async, HeadWeights, Inspection};
 use shiftscope::weights::read_config;
 use shiftscope::Device;
 
@@ -120,10 +123,56 @@ pub async fn warm_up(classifier: &Classifier) -> Result<(), String> {
     classifier.top_k_async(input, 1).await.map(|_| ()).map_err(|e| e.to_string())
 }
 
-/// The top-5 of an input prepared by `prepare_rgba`; `Err` is a device
-/// failure (on WebGPU: most likely a lost device).
-pub async fn classify(classifier: &Classifier, chw: Vec<f32>) -> Result<Vec<Prediction>, String> {
-    classifier.top_k_async(classifier.chw_input(chw), 5).await.map_err(|e| e.to_string())
+/// One image as the model saw it, with everything the panel draws.
+pub struct Analysis {
+    /// Tells images apart (views compare analyses by it).
+    pub id: u64,
+    /// The model's name.
+    pub model: String,
+    /// Its configuration.
+    pub config: ModelConfig,
+    /// The normalised input, kept to measure gradients on demand.
+    pub chw: Vec<f32>,
+    /// The input as RGBA pixels, `image_size²`.
+    pub rgba: Vec<u8>,
+    /// Probabilities, split-attention, head tokens, shift maps.
+    pub inspection: Inspection,
+    /// The model's linear head (for class activation).
+    pub head: Option<Rc<HeadWeights>>,
+}
+
+impl PartialEq for Analysis {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl std::fmt::Debug for Analysis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Analysis {} of {}", self.id, self.model)
+    }
+}
+
+thread_local! {
+    static NEXT_ANALYSIS: Cell<u64> = const { Cell::new(1) };
+}
+
+/// The top-5 and the panel's data of an input prepared by `prepare_rgba`,
+/// in one forward pass and one readback; `Err` is a device failure (on
+/// WebGPU: most likely a lost device).
+pub async fn analyse(
+    classifier: &Classifier,
+    model: &str,
+    chw: Vec<f32>,
+    head: Option<Rc<HeadWeights>>,
+) -> Result<(Vec<Prediction>, Analysis), String> {
+    let input = classifier.chw_input(chw.clone());
+    let inspection = inspect_async(&classifier.model, &classifier.config, input).await.map_err(|e| e.to_string())?;
+    let config = classifier.config.clone();
+    let predictions = top_k(&inspection.probabilities, config.num_classes, 5, &classifier.labels).swap_remove(0);
+    let rgba = input_rgba(&chw, config.image_size, &classifier.preprocess());
+    let id = NEXT_ANALYSIS.with(|n| n.replace(n.get() + 1));
+    Ok((predictions, Analysis { id, model: model.to_string(), config, chw, rgba, inspection, head }))
 }
 
 /// Milliseconds since the page opened.

@@ -9,6 +9,7 @@ mod image_input;
 mod runtime;
 mod state;
 mod view;
+mod viz;
 mod webcam;
 
 fn main() {

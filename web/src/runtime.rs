@@ -6,13 +6,15 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use shiftscope::classifier::Classifier;
+use shiftscope::predict::read_f32_async;
 use shiftscope::preprocess::prepare_rgba;
+use shiftscope::viz::{head_weights_async, token_gradient, HeadWeights, PixelMap};
 use shiftscope::Device;
 use yew::UseReducerDispatcher;
 
-use crate::engine::{self, Backend, Weights};
+use crate::engine::{self, Analysis, Backend, Weights};
 use crate::image_input::{decode_blob, video_frame, Pixels};
-use crate::state::{Action, Outcome, State};
+use crate::state::{Action, MeasuredField, Outcome, State};
 
 /// Device, model and webcam, shared by the page's callbacks.
 pub struct Runtime {
@@ -20,6 +22,7 @@ pub struct Runtime {
     backend: Backend,
     weights: Option<Weights>,
     classifier: Option<Rc<Classifier>>,
+    head: Option<Rc<HeadWeights>>,
     /// The webcam's stream while it runs.
     pub stream: Option<web_sys::MediaStream>,
     /// Whether a classification is running (webcam frames are dropped meanwhile).
@@ -39,6 +42,7 @@ impl Runtime {
             backend,
             weights: None,
             classifier: None,
+            head: None,
             stream: None,
             in_flight: false,
             load_generation: 0,
@@ -62,6 +66,11 @@ pub async fn activate_weights(runtime: Shared, dispatch: UseReducerDispatcher<St
         Ok(classifier) => engine::warm_up(&classifier).await.map(|_| classifier),
         Err(e) => Err(e),
     };
+    // The head feeds class activation only; without it the rest still works.
+    let head = match &result {
+        Ok(classifier) => head_weights_async(&classifier.model).await.ok().map(Rc::new),
+        Err(_) => None,
+    };
     if runtime.borrow().load_generation != generation {
         return;
     }
@@ -69,6 +78,7 @@ pub async fn activate_weights(runtime: Shared, dispatch: UseReducerDispatcher<St
         Ok(classifier) => {
             let mut rt = runtime.borrow_mut();
             rt.classifier = Some(classifier);
+            rt.head = head;
             rt.weights = Some(weights.clone());
             drop(rt);
             dispatch.dispatch(Action::Ready { name: weights.name, card: weights.card.map(Box::new) });
@@ -152,18 +162,20 @@ async fn classify_pixels(
         }
     };
     runtime.borrow_mut().in_flight = true;
-    let mut result = engine::classify(&classifier, chw.clone()).await;
+    let head = runtime.borrow().head.clone();
+    let mut result = engine::analyse(&classifier, &model, chw.clone(), head.clone()).await;
     if let Err(reason) = &result {
         if runtime.borrow().backend == Backend::WebGpu {
             if let Some(classifier) = fall_back_to_cpu(runtime, dispatch, reason) {
-                result = engine::classify(&classifier, chw).await;
+                result = engine::analyse(&classifier, &model, chw, head).await;
             }
         }
     }
     runtime.borrow_mut().in_flight = false;
     match result {
-        Ok(predictions) => {
-            let outcome = Outcome { source: source.to_string(), model, predictions, preview: None };
+        Ok((predictions, analysis)) => {
+            let analysis = Some(Rc::new(analysis));
+            let outcome = Outcome { source: source.to_string(), model, predictions, preview: None, analysis };
             Some((outcome, engine::now_ms() - start))
         }
         Err(e) => {
@@ -185,4 +197,43 @@ fn fall_back_to_cpu(runtime: &Shared, dispatch: &UseReducerDispatcher<State>, re
     drop(rt);
     dispatch.dispatch(Action::Backend(backend));
     classifier
+}
+
+/// Measures the input gradient of one token at one depth on the image of
+/// `analysis` (the effective receptive field), if its model is still the
+/// one in use.
+pub async fn measure_field(
+    runtime: Shared,
+    dispatch: UseReducerDispatcher<State>,
+    analysis: Rc<Analysis>,
+    depth: usize,
+    token: (usize, usize),
+) {
+    let current = runtime.borrow().weights.as_ref().map(|w| w.name.clone());
+    let Some(classifier) = runtime.borrow().classifier.clone() else { return };
+    if current.as_deref() != Some(analysis.model.as_str()) {
+        return dispatch.dispatch(Action::Error("the model changed; classify the image again to measure".into()));
+    }
+    dispatch.dispatch(Action::Measuring { depth, token });
+    gloo::timers::future::TimeoutFuture::new(0).await;
+    runtime.borrow_mut().in_flight = true;
+    let start = engine::now_ms();
+    let gradient = token_gradient(&classifier.model, classifier.chw_input(analysis.chw.clone()), depth, token);
+    let result = read_f32_async(gradient).await;
+    runtime.borrow_mut().in_flight = false;
+    match result {
+        Ok(values) => {
+            let side = analysis.config.image_size;
+            let map = PixelMap { side, values: values.into_iter().map(f64::from).collect() };
+            let ms = engine::now_ms() - start;
+            dispatch.dispatch(Action::Measured(Rc::new(MeasuredField {
+                analysis: analysis.id,
+                depth,
+                token,
+                map,
+                ms,
+            })));
+        }
+        Err(e) => dispatch.dispatch(Action::Error(format!("measuring the receptive field failed: {e}"))),
+    }
 }

@@ -8,7 +8,9 @@ use shiftscope::latency::LatencyWindow;
 use shiftscope::predict::Prediction;
 use yew::Reducible;
 
-use crate::engine::Backend;
+use shiftscope::viz::PixelMap;
+
+use crate::engine::{Analysis, Backend};
 
 /// Recent runs the latency median covers.
 const LATENCY_WINDOW: usize = 15;
@@ -48,6 +50,40 @@ pub struct Outcome {
     pub predictions: Vec<Prediction>,
     /// Object URL of the image, for the preview.
     pub preview: Option<String>,
+    /// What the visualisation panel draws for this image.
+    pub analysis: Option<Rc<Analysis>>,
+}
+
+/// A measured (effective) receptive field.
+#[derive(Clone, PartialEq, Debug)]
+pub struct MeasuredField {
+    /// The analysis (image) it was measured on.
+    pub analysis: u64,
+    /// Depth (0: patch embedding, k: after block k).
+    pub depth: usize,
+    /// The token, `(row, col)` on that depth's grid.
+    pub token: (usize, usize),
+    /// Gradient magnitude per input pixel.
+    pub map: PixelMap,
+    /// Milliseconds the forward, backward and readback took.
+    pub ms: f64,
+}
+
+/// The effective receptive field's state.
+#[derive(Clone, PartialEq, Debug, Default)]
+pub enum Field {
+    /// Not measured yet.
+    #[default]
+    None,
+    /// Being measured.
+    Measuring {
+        /// Depth asked for.
+        depth: usize,
+        /// Token asked for.
+        token: (usize, usize),
+    },
+    /// Measured.
+    Measured(Rc<MeasuredField>),
 }
 
 /// Everything the page renders.
@@ -75,6 +111,8 @@ pub struct State {
     pub messages: u64,
     /// Whether the webcam runs.
     pub webcam: bool,
+    /// The effective receptive field.
+    pub field: Field,
 }
 
 impl Default for State {
@@ -91,6 +129,7 @@ impl Default for State {
             message: None,
             messages: 0,
             webcam: false,
+            field: Field::None,
         }
     }
 }
@@ -115,6 +154,15 @@ pub enum Action {
     Error(String),
     /// The webcam started or stopped.
     Webcam(bool),
+    /// A receptive-field measurement started.
+    Measuring {
+        /// Depth asked for.
+        depth: usize,
+        /// Token asked for.
+        token: (usize, usize),
+    },
+    /// A receptive-field measurement finished.
+    Measured(Rc<MeasuredField>),
 }
 
 impl State {
@@ -160,8 +208,15 @@ impl Reducible for State {
                     next.show(Message::Note(note));
                 }
             }
-            Action::Error(error) => next.show(Message::Error(error)),
+            Action::Error(error) => {
+                if let Field::Measuring { .. } = next.field {
+                    next.field = Field::None;
+                }
+                next.show(Message::Error(error));
+            }
             Action::Webcam(on) => next.webcam = on,
+            Action::Measuring { depth, token } => next.field = Field::Measuring { depth, token },
+            Action::Measured(field) => next.field = Field::Measured(field),
         }
         Rc::new(next)
     }

@@ -1,0 +1,174 @@
+// The visualisation panel on a real example image: every view draws
+// something, the depth scrubber, a click on another token and the class
+// picker change the drawings, the shift animation moves (frame time
+// measured), the measured field appears on demand, and in webcam mode the
+// split-attention view follows the frames.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as h from './harness.mjs';
+
+/** A fingerprint of a canvas's pixels and how many distinct colours it holds. */
+function canvasPrint(page, selector) {
+  return page.evaluate((sel) => {
+    const canvas = document.querySelector(sel);
+    if (!canvas || !canvas.width || !canvas.height) return { hash: 0, colours: 0, width: 0 };
+    const copy = document.createElement('canvas');
+    [copy.width, copy.height] = [canvas.width, canvas.height];
+    const ctx = copy.getContext('2d');
+    ctx.drawImage(canvas, 0, 0);
+    const data = ctx.getImageData(0, 0, copy.width, copy.height).data;
+    let hash = 0;
+    const colours = new Set();
+    for (let i = 0; i < data.length; i += 4) {
+      const c = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
+      hash = (Math.imul(hash, 31) + c) | 0;
+      if (colours.size < 1000) colours.add(c);
+    }
+    return { hash, colours: colours.size, width: canvas.width };
+  }, selector);
+}
+
+/** Waits until the canvas's fingerprint differs from `before`. */
+async function changes(page, selector, before, what) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const now = await canvasPrint(page, selector);
+    if (now.hash !== before.hash) return now;
+    if (Date.now() > deadline) assert.fail(`${what}: ${selector} did not change`);
+    await page.waitForTimeout(100);
+  }
+}
+
+async function setDepth(page, depth) {
+  await page.evaluate((d) => {
+    const input = document.querySelector('#viz-depth');
+    input.value = String(d);
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  }, depth);
+  await page.waitForFunction((d) => document.querySelector('#viz-depth-label').dataset.depth === String(d), depth);
+}
+
+async function cardShot(page, heading, name) {
+  const dir = h.ARTIFACTS;
+  await mkdir(dir, { recursive: true });
+  await page.locator('.viz-card', { has: page.locator(heading) }).screenshot({ path: join(dir, `${name}.png`) });
+}
+
+for (const webgpu of [false, true]) {
+  const path = webgpu ? 'webgpu' : 'cpu';
+  test(`${path}: every view draws the real image and follows the controls`, { timeout: 900_000 }, async () => {
+    const server = await h.serve();
+    const browser = await h.launch({ webgpu });
+    try {
+      const page = await h.openApp(browser, server);
+      const before = await h.counters(page);
+      await page.click('button[data-example=cat]');
+      await h.settled(page, before);
+      await page.waitForSelector('#viz');
+      for (const selector of ['#rf-theory', '#rf-compare canvas', '#shift-canvas', '#attention-heatmap', '#cam-canvas']) {
+        const print = await canvasPrint(page, selector);
+        // The comparison fields are drawn on a blank grid: grey, the field, the token's outline.
+        const least = selector.startsWith('#rf-compare') ? 3 : 8;
+        assert.ok(print.width > 0 && print.colours >= least, `${selector} is empty: ${JSON.stringify(print)}`);
+      }
+      // The depth scrubber: a deeper block, a larger field, another drawing.
+      await setDepth(page, 1);
+      const shallow = await canvasPrint(page, '#rf-theory');
+      const size1 = await page.getAttribute('#rf-theory', 'data-size');
+      await setDepth(page, 3);
+      await changes(page, '#rf-theory', shallow, 'depth 1 → 3');
+      const size3 = await page.getAttribute('#rf-theory', 'data-size');
+      assert.ok(Number(size3.split('x')[0]) > Number(size1.split('x')[0]), `field grows: ${size1} → ${size3}`);
+      // Another token.
+      const token = await page.getAttribute('#rf-theory', 'data-token');
+      const here = await canvasPrint(page, '#rf-theory');
+      const box = await page.locator('#rf-theory').boundingBox();
+      await page.locator('#rf-theory').click({ position: { x: box.width * 0.1, y: box.height * 0.9 } });
+      await changes(page, '#rf-theory', here, 'click another token');
+      assert.notEqual(await page.getAttribute('#rf-theory', 'data-token'), token);
+      // Arrow keys move the token.
+      const keyed = await canvasPrint(page, '#rf-theory');
+      await page.focus('#rf-theory');
+      await page.keyboard.press('ArrowRight');
+      await changes(page, '#rf-theory', keyed, 'arrow key');
+      // The measured field, on demand.
+      await page.click('#measure');
+      await page.waitForSelector('#erf-note[data-stale=false]', { timeout: 300_000 });
+      const measured = await canvasPrint(page, '#rf-measured');
+      assert.ok(measured.colours > 3, 'the measured field is drawn');
+      // The shift animation moves; its frame time is measured.
+      const frame = await canvasPrint(page, '#shift-canvas');
+      await changes(page, '#shift-canvas', frame, 'shift animation');
+      await page.waitForSelector('#frame-time', { timeout: 60_000 });
+      const frameMs = Number(await page.getAttribute('#shift-canvas', 'data-frame-ms'));
+      const intervalMs = Number(await page.getAttribute('#shift-canvas', 'data-frame-interval-ms'));
+      console.log(`${path}: shift animation draws a frame in ${frameMs} ms, one frame every ${intervalMs} ms`);
+      assert.ok(frameMs < 16, `drawing a frame takes ${frameMs} ms`);
+      // Split-attention: three weights per channel, means per block sum to 1.
+      const means = (await page.getAttribute('#attention-heatmap', 'data-means')).split(';');
+      assert.equal(means.length, 6);
+      for (const m of means) assert.ok(Math.abs(m.split(',').map(Number).reduce((a, b) => a + b) - 1) < 1e-3, m);
+      // Class activation follows the chosen class.
+      const cam = await canvasPrint(page, '#cam-canvas');
+      const second = await page.$eval('#cam-class', (s) => s.options[1].value);
+      await page.selectOption('#cam-class', second);
+      await changes(page, '#cam-canvas', cam, 'another class');
+      assert.equal(await page.getAttribute('#cam-canvas', 'data-class'), second);
+      // Another image redraws split-attention.
+      const heatmap = await canvasPrint(page, '#attention-heatmap');
+      const next = await h.counters(page);
+      await page.click('button[data-example=rocket]');
+      await h.settled(page, next);
+      await changes(page, '#attention-heatmap', heatmap, 'another image');
+      for (const [heading, name] of [['#rf-heading', 'field'], ['#shift-heading', 'shift'], ['#attention-heading', 'attention'], ['#cam-heading', 'cam']]) {
+        await cardShot(page, heading, `viz-${path}-${name}`);
+      }
+      await h.screenshot(page, `viz-${path}`);
+      // The other architectures: AS-MLP shifts along both axes, Mixer has no shift.
+      await h.useModel(page, 'asmlp_compact');
+      const again = await h.counters(page);
+      await page.click('button[data-example=horse]');
+      await h.settled(page, again);
+      await page.waitForFunction(() => document.querySelector('#shift-canvas')?.getAttribute('aria-label')?.includes('block'));
+      assert.match(await page.textContent('.viz'), /move by −2…\+2 tokens/);
+      await cardShot(page, '#shift-heading', `viz-${path}-asmlp-shift`);
+      await cardShot(page, '#rf-heading', `viz-${path}-asmlp-field`);
+      assert.deepEqual(page.consoleErrors, []);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  });
+}
+
+test('cpu: in webcam mode the split-attention view follows the frames', { timeout: 600_000 }, async () => {
+  const server = await h.serve();
+  const browser = await h.launch({ webgpu: false, camera: true });
+  try {
+    const page = await h.openApp(browser, server, { permissions: ['camera'] });
+    await page.click('#webcam-toggle');
+    await page.waitForSelector('#attention-heatmap', { timeout: 120_000 });
+    const seen = new Set();
+    const means = new Set();
+    const prints = new Set();
+    const deadline = Date.now() + 120_000;
+    while ((seen.size < 4 || means.size < 3) && Date.now() < deadline) {
+      seen.add(await page.getAttribute('#attention-heatmap', 'data-analysis'));
+      means.add(await page.getAttribute('#attention-heatmap', 'data-means'));
+      prints.add((await canvasPrint(page, '#attention-heatmap')).hash);
+      await page.waitForTimeout(150);
+    }
+    // The fake camera's frames differ little, so the weights move in the
+    // third or fourth decimal: the numbers change, the colours may not.
+    console.log(`webcam: ${seen.size} frames, ${means.size} distinct branch means, ${prints.size} distinct heatmaps`);
+    assert.ok(seen.size >= 4, `attention followed ${seen.size} frames`);
+    assert.ok(means.size >= 3, `the branch means changed ${means.size} times`);
+    await cardShot(page, '#attention-heading', 'viz-webcam-attention');
+    await page.click('#webcam-toggle');
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+});

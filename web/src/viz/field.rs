@@ -1,0 +1,217 @@
+//! Receptive fields on the visitor's image: the theoretical field of the
+//! chosen token (path counts, log scale), the measured one (input gradient,
+//! on demand), and the three compact architectures side by side.
+
+use std::rc::Rc;
+
+use shiftscope::models::{registry, ArchConfig, ModelConfig};
+use shiftscope::viz::{ReceptiveField, TokenGraph};
+use yew::prelude::*;
+
+use super::draw::{field_overlay, outline, pixel_at, put_rgba, scale_for, upscale};
+use crate::engine::{Analysis, SHIPPED};
+use crate::state::Field;
+use crate::view::pretty_name;
+
+/// Orange for path counts, teal for gradients.
+const THEORY: [u8; 3] = [255, 150, 20];
+const MEASURED: [u8; 3] = [20, 220, 200];
+/// Decades of gradient magnitude the measured overlay spans.
+const GRADIENT_DECADES: f64 = 4.0;
+
+/// Props of [`FieldView`].
+#[derive(Properties, PartialEq)]
+pub struct FieldProps {
+    /// The image and model.
+    pub analysis: Rc<Analysis>,
+    /// Depth (0: patch embedding, k: after block k).
+    pub depth: usize,
+    /// The chosen input pixel `(row, col)`.
+    pub pixel: (usize, usize),
+    /// Called with a clicked input pixel.
+    pub on_pixel: Callback<(usize, usize)>,
+    /// The measured field's state.
+    pub field: Field,
+    /// Asks for a measurement at the current depth and token.
+    pub on_measure: Callback<()>,
+}
+
+/// How a field is tinted: colour, and the tint of its weakest pixel.
+struct Tint([u8; 3], f32);
+
+/// Path counts: the support matters, so even one path shows clearly.
+const THEORY_TINT: Tint = Tint(THEORY, 0.35);
+/// Gradients: faint is faint.
+const MEASURED_TINT: Tint = Tint(MEASURED, 0.0);
+
+/// Draws the image with a field on `canvas` and outlines the token.
+fn draw_field(
+    canvas: &NodeRef,
+    rgba: &[u8],
+    side: usize,
+    shade: &[f32],
+    tint: &Tint,
+    token_box: (usize, usize, usize, usize),
+) {
+    let Some(canvas) = canvas.cast::<web_sys::HtmlCanvasElement>() else { return };
+    let scale = scale_for(side);
+    put_rgba(&canvas, side * scale, side * scale, &upscale(&field_overlay(rgba, shade, tint.0, tint.1), side, scale));
+    outline(&canvas, scale, token_box, "#ffffff");
+}
+
+/// The token's patch at a field's depth, as `(top, left, height, width)`.
+fn token_box(field: &ReceptiveField) -> (usize, usize, usize, usize) {
+    let px = field.token_px();
+    (field.token.0 * px, field.token.1 * px, px, px)
+}
+
+/// What reaches every token besides the shifts, in a sentence.
+fn global_note(config: &ModelConfig, graph: &TokenGraph, depth: usize) -> &'static str {
+    match (&config.arch, graph.global_context_from.is_some_and(|d| depth >= d)) {
+        (ArchConfig::Mixer(_), _) if depth > 0 => "The token-mixing MLP reads every patch, so one block already sees the whole image.",
+        (ArchConfig::S2mlpv2(_), true) => "Split-attention also hands every token three weights per channel computed from the whole image, so the measured gradient is faintly non-zero everywhere.",
+        (ArchConfig::Asmlp(_), true) => "GroupNorm normalises with the whole image's mean and variance, so the measured gradient is faintly non-zero everywhere.",
+        _ => "",
+    }
+}
+
+/// The theoretical and measured fields plus the side-by-side comparison.
+#[component]
+pub fn FieldView(props: &FieldProps) -> Html {
+    let analysis = &props.analysis;
+    let side = analysis.config.image_size;
+    let graph = TokenGraph::new(&analysis.config);
+    let field = graph.receptive_field(props.depth, props.pixel);
+    let theory = use_node_ref();
+    let measured = use_node_ref();
+    {
+        let (theory, measured, analysis) = (theory.clone(), measured.clone(), analysis.clone());
+        let (field, state) = (field.clone(), props.field.clone());
+        use_effect_with((analysis.id, props.depth, props.pixel, props.field.clone()), move |_| {
+            let decades = field.paths.decades().max(1.0);
+            draw_field(&theory, &analysis.rgba, side, &field.paths.log_shade(decades), &THEORY_TINT, token_box(&field));
+            match &state {
+                Field::Measured(m) if m.analysis == analysis.id => {
+                    let px = side / graph_side(&analysis.config, m.depth);
+                    let token = (m.token.0 * px, m.token.1 * px, px, px);
+                    let shade = m.map.log_shade(GRADIENT_DECADES);
+                    draw_field(&measured, &analysis.rgba, side, &shade, &MEASURED_TINT, token);
+                }
+                // Nothing measured on this image: the image alone, dimmed.
+                _ => draw_field(&measured, &analysis.rgba, side, &vec![0.0; side * side], &MEASURED_TINT, (0, 0, 0, 0)),
+            }
+        });
+    }
+    let on_click = {
+        let (on_pixel, theory) = (props.on_pixel.clone(), theory.clone());
+        Callback::from(move |event: MouseEvent| {
+            if let Some(canvas) = theory.cast::<web_sys::HtmlCanvasElement>() {
+                on_pixel.emit(pixel_at(&event, &canvas, side));
+            }
+        })
+    };
+    let (h, w) = field.size_px();
+    let measured_state = match &props.field {
+        Field::Measured(m) if m.analysis == analysis.id => {
+            let stale = m.depth != props.depth || m.token != field.token;
+            let b = m.map.bounds().map(|b| b.size()).unwrap_or((0, 0));
+            let note = if stale {
+                format!(" (measured at depth {}, token {:?}; press Measure to update)", m.depth, m.token)
+            } else {
+                String::new()
+            };
+            html! { <p class="explain" id="erf-note" data-stale={stale.to_string()}>{ format!(
+            "Non-zero gradient over {}×{} px, {:.0} decades from strongest to weakest; {:.0} ms.{note}",
+            b.0, b.1, m.map.decades(), m.ms) }</p> }
+        }
+        Field::Measuring { .. } => {
+            html! { <p class="explain"><span class="spinner" aria-hidden="true"></span>{ " computing the gradient (one forward and one backward pass)…" }</p> }
+        }
+        _ => {
+            html! { <p class="explain">{ "Press Measure to compute the gradient of this token's features with respect to every input pixel." }</p> }
+        }
+    };
+    let has_measure = matches!(&props.field, Field::Measured(m) if m.analysis == analysis.id);
+    let on_measure = props.on_measure.reform(|_: MouseEvent| ());
+    html! {
+        <section class="viz-card" aria-labelledby="rf-heading">
+            <h3 id="rf-heading">{ "Receptive field" }</h3>
+            <div class="viz-pair">
+                <figure>
+                    <canvas ref={theory} id="rf-theory" class="viz-image" tabindex="0" onclick={on_click}
+                        aria-label="theoretical receptive field; click a token to choose it, arrow keys move it"
+                        data-size={format!("{h}x{w}")} data-token={format!("{},{}", field.token.0, field.token.1)}></canvas>
+                    <figcaption>{ "theory: paths through the shifts (log scale)" }</figcaption>
+                </figure>
+                <figure>
+                    <canvas ref={measured} id="rf-measured" class={classes!("viz-image", (!has_measure).then_some("empty"))}
+                        aria-label="measured receptive field (input gradient)"></canvas>
+                    <figcaption>
+                        <button id="measure" onclick={on_measure} disabled={matches!(props.field, Field::Measuring { .. })}>{ "Measure" }</button>
+                        { " gradient |∂ features / ∂ pixels|" }
+                    </figcaption>
+                </figure>
+            </div>
+            <p class="explain" id="rf-explain">{ format!(
+                "{}: the token at row {}, column {} of the {g}×{g} grid ({p}×{p} px) can be reached from {h}×{w} px of the {side}×{side} input, along up to {:.3e} paths. {}",
+                if props.depth == 0 { "After the patch embedding".to_string() } else { format!("After block {}", props.depth) },
+                field.token.0, field.token.1, field.paths.max(),
+                global_note(&analysis.config, &graph, props.depth), g = field.grid_side, p = field.token_px()) }</p>
+            { measured_state }
+            <Comparison depth={props.depth} pixel={props.pixel} side={side} />
+        </section>
+    }
+}
+
+fn graph_side(config: &ModelConfig, depth: usize) -> usize {
+    TokenGraph::new(config).grid_side(depth)
+}
+
+/// Props of [`Comparison`].
+#[derive(Properties, PartialEq)]
+struct ComparisonProps {
+    depth: usize,
+    pixel: (usize, usize),
+    side: usize,
+}
+
+/// The shipped compact architectures' theoretical fields at the same
+/// depth and image position, on a blank 32-px grid.
+#[component]
+fn Comparison(props: &ComparisonProps) -> Html {
+    let configs: Vec<ModelConfig> = SHIPPED.iter().filter_map(|n| registry::find(n).ok()).collect();
+    let refs: Vec<NodeRef> = (0..configs.len()).map(|_| NodeRef::default()).collect();
+    let fields: Vec<ReceptiveField> = configs
+        .iter()
+        .map(|c| {
+            let s = c.image_size;
+            let pixel = (props.pixel.0 * s / props.side, props.pixel.1 * s / props.side);
+            TokenGraph::new(c).receptive_field(props.depth, pixel)
+        })
+        .collect();
+    {
+        let (refs, fields) = (refs.clone(), fields.clone());
+        use_effect_with((props.depth, props.pixel), move |_| {
+            for (canvas, field) in refs.iter().zip(&fields) {
+                let side = field.paths.side;
+                let grey = vec![150u8; side * side * 4];
+                let shade = field.paths.log_shade(field.paths.decades().max(1.0));
+                draw_field(canvas, &grey, side, &shade, &THEORY_TINT, token_box(field));
+            }
+        });
+    }
+    html! {
+        <div class="viz-compare" id="rf-compare">
+            { for configs.iter().zip(&fields).zip(refs).map(|((config, field), node)| {
+                let (h, w) = field.size_px();
+                let name = SHIPPED.iter().find(|n| registry::find(n).ok().as_ref() == Some(config)).copied().unwrap_or("");
+                html! {
+                    <figure>
+                        <canvas ref={node} class="viz-mini" data-size={format!("{h}x{w}")}></canvas>
+                        <figcaption>{ format!("{}: {h}×{w} px", pretty_name(name)) }</figcaption>
+                    </figure>
+                }
+            }) }
+        </div>
+    }
+}
