@@ -80,6 +80,19 @@ for (const webgpu of [false, true]) {
       await setDepth(page, 3);
       await changes(page, '#rf-theory', shallow, 'depth 1 → 3');
       const size3 = await page.getAttribute('#rf-theory', 'data-size');
+      // Responsiveness: scrubber input → the field redrawn, timed in the page.
+      const redrawMs = await page.evaluate(async () => {
+        const canvas = document.querySelector('#rf-theory');
+        const input = document.querySelector('#viz-depth');
+        const before = canvas.dataset.size;
+        const start = performance.now();
+        input.value = input.max;
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+        while (canvas.dataset.size === before) await new Promise((ok) => requestAnimationFrame(ok));
+        return performance.now() - start;
+      });
+      console.log(`${path}: scrubber to redrawn field in ${redrawMs.toFixed(1)} ms`);
+      await setDepth(page, 3);
       assert.ok(Number(size3.split('x')[0]) > Number(size1.split('x')[0]), `field grows: ${size1} → ${size3}`);
       // Another token.
       const token = await page.getAttribute('#rf-theory', 'data-token');
@@ -98,6 +111,7 @@ for (const webgpu of [false, true]) {
       await page.waitForSelector('#erf-note[data-stale=false]', { timeout: 300_000 });
       const measured = await canvasPrint(page, '#rf-measured');
       assert.ok(measured.colours > 3, 'the measured field is drawn');
+      await cardShot(page, '#rf-heading', `viz-${path}-field`);
       // The shift animation moves; its frame time is measured.
       const frame = await canvasPrint(page, '#shift-canvas');
       await changes(page, '#shift-canvas', frame, 'shift animation');
@@ -122,10 +136,17 @@ for (const webgpu of [false, true]) {
       await page.click('button[data-example=rocket]');
       await h.settled(page, next);
       await changes(page, '#attention-heatmap', heatmap, 'another image');
-      for (const [heading, name] of [['#rf-heading', 'field'], ['#shift-heading', 'shift'], ['#attention-heading', 'attention'], ['#cam-heading', 'cam']]) {
+      for (const [heading, name] of [['#shift-heading', 'shift'], ['#attention-heading', 'attention'], ['#cam-heading', 'cam']]) {
         await cardShot(page, heading, `viz-${path}-${name}`);
       }
       await h.screenshot(page, `viz-${path}`);
+      // The panel fits a phone's width.
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.waitForTimeout(300);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow} px at 390 px`);
+      await h.screenshot(page, `viz-${path}-phone`);
+      await page.setViewportSize({ width: 1200, height: 900 });
       // The other architectures: AS-MLP shifts along both axes, Mixer has no shift.
       await h.useModel(page, 'asmlp_compact');
       const again = await h.counters(page);
@@ -153,7 +174,8 @@ test('cpu: in webcam mode the split-attention view follows the frames', { timeou
     const seen = new Set();
     const means = new Set();
     const prints = new Set();
-    const deadline = Date.now() + 120_000;
+    const started = Date.now();
+    const deadline = started + 120_000;
     while ((seen.size < 4 || means.size < 3) && Date.now() < deadline) {
       seen.add(await page.getAttribute('#attention-heatmap', 'data-analysis'));
       means.add(await page.getAttribute('#attention-heatmap', 'data-means'));
@@ -162,7 +184,8 @@ test('cpu: in webcam mode the split-attention view follows the frames', { timeou
     }
     // The fake camera's frames differ little, so the weights move in the
     // third or fourth decimal: the numbers change, the colours may not.
-    console.log(`webcam: ${seen.size} frames, ${means.size} distinct branch means, ${prints.size} distinct heatmaps`);
+    const seconds = (Date.now() - started) / 1000;
+    console.log(`webcam: ${seen.size} frames in ${seconds.toFixed(1)} s with the panel open, ${means.size} distinct branch means, ${prints.size} distinct heatmaps`);
     assert.ok(seen.size >= 4, `attention followed ${seen.size} frames`);
     assert.ok(means.size >= 3, `the branch means changed ${means.size} times`);
     await cardShot(page, '#attention-heading', 'viz-webcam-attention');

@@ -153,13 +153,23 @@ pub fn FieldView(props: &FieldProps) -> Html {
                 </figure>
             </div>
             <p class="explain" id="rf-explain">{ format!(
-                "{}: the token at row {}, column {} of the {g}×{g} grid ({p}×{p} px) can be reached from {h}×{w} px of the {side}×{side} input, along up to {:.3e} paths. {}",
+                "{}: the token at row {}, column {} of the {g}×{g} grid ({p}×{p} px) can be reached from {h}×{w} px of the {side}×{side} input, along up to {} paths. {}",
                 if props.depth == 0 { "After the patch embedding".to_string() } else { format!("After block {}", props.depth) },
-                field.token.0, field.token.1, field.paths.max(),
+                field.token.0, field.token.1, count(field.paths.max()),
                 global_note(&analysis.config, &graph, props.depth), g = field.grid_side, p = field.token_px()) }</p>
             { measured_state }
             <Comparison depth={props.depth} pixel={props.pixel} side={side} />
         </section>
+    }
+}
+
+/// A path count for people: digits up to a million, then powers of ten.
+fn count(n: f64) -> String {
+    if n < 1e6 {
+        format!("{n:.0}")
+    } else {
+        let exponent = n.log10().floor();
+        format!("{:.1}·10^{exponent:.0}", n / 10f64.powf(exponent))
     }
 }
 
