@@ -4,8 +4,13 @@
     python3 scripts/plot_metrics.py out.svg runs/s2mlpv2_compact runs/asmlp_compact …
 
 Reads each run's metrics.csv (written by `shiftscope train`) and draws the
-test ("valid") top-1 after every epoch, one line per run.
+test ("valid") top-1 after every epoch, one line per run. A model card
+(`assets/<name>.json`) instead gives its whole curve, a branched run's
+parent epochs included:
+
+    python3 scripts/plot_metrics.py assets/training_curves.svg assets/*_compact.json
 """
+import json
 import csv
 import sys
 from pathlib import Path
@@ -15,12 +20,14 @@ W, H, L, R, T, B = 640, 400, 60, 170, 20, 50
 
 
 def curve(run: Path):
+    if run.suffix == ".json":
+        return [(int(e), float(a)) for e, a in json.loads(run.read_text())["curve"]]
     with open(run / "metrics.csv") as f:
         return [(int(r["epoch"]), float(r["accuracy"])) for r in csv.DictReader(f) if r["split"] == "valid"]
 
 
 def main(out: str, runs: list[str]) -> None:
-    curves = [(Path(r).name, curve(Path(r))) for r in runs]
+    curves = [(Path(r).stem if r.endswith(".json") else Path(r).name, curve(Path(r))) for r in runs]
     max_epoch = max((e for _, c in curves for e, _ in c), default=1)
     lo = min((a for _, c in curves for _, a in c), default=0.0)
     lo = max(0.0, (int(lo) // 10) * 10)

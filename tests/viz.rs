@@ -19,6 +19,15 @@ fn at_input(name: &str, image_size: usize) -> ModelConfig {
     config
 }
 
+/// `asmlp_compact` with its shift groups `dilation` tokens apart.
+fn dilated_asmlp(dilation: usize) -> ModelConfig {
+    let mut config = registry::find("asmlp_compact").unwrap();
+    if let shiftscope::models::ArchConfig::Asmlp(arch) = &mut config.arch {
+        arch.dilation = dilation;
+    }
+    config
+}
+
 fn random_image(side: usize, device: &Device) -> Tensor<4> {
     Tensor::random([1, 3, side, side], burn::tensor::Distribution::Normal(0.0, 1.0), device)
 }
@@ -38,6 +47,7 @@ fn theoretical_fields_equal_the_gradient_support() {
         registry::find("s2mlpv2_compact").unwrap(),
         registry::find("s2mlpv2_compact_sum").unwrap(),
         registry::find("asmlp_compact").unwrap(),
+        dilated_asmlp(2),
         registry::find("mixer_compact").unwrap(),
         at_input("s2mlpv2_small7", 28),
         at_input("asmlp_tiny", 32),
