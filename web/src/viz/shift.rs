@@ -154,7 +154,10 @@ pub fn ShiftView(props: &ShiftProps) -> Html {
         format!("Block {}: the {} channels of each branch form four groups; each group's map (channel mean, blue < 0 < red) moves one token down, up, right or left, and the row or column it uncovers keeps its old value. Branch 2 uses the other order, so every token hears from all four neighbours.", block + 1, maps.groups[0].channels.len() * 4)
     } else {
         let max = maps.groups.iter().map(|g| g.moves.0.abs().max(g.moves.1.abs())).max().unwrap_or(0);
-        format!("Block {}: {} channel groups move by −{max}…+{max} tokens along the width (top rows) and along the height (bottom rows); uncovered tokens become zero (white). A token mixes a cross of {} tokens per block.", block + 1, maps.groups.len() / 2, 4 * max + 1)
+        let reached = maps.groups.iter().filter(|g| g.moves != (0, 0)).count() + 1;
+        let step = maps.groups.iter().map(|g| g.moves.1.abs()).filter(|m| *m > 0).min().unwrap_or(1);
+        let dilation = if step > 1 { format!(" (dilation {step}: every {step}th token)") } else { String::new() };
+        format!("Block {}: {} channel groups move by −{max}…+{max} tokens{dilation} along the width (top rows) and along the height (bottom rows); uncovered tokens become zero (white). A token mixes a cross of {reached} tokens per block.", block + 1, maps.groups.len() / 2)
     };
     html! {
         <section class="viz-card" aria-labelledby="shift-heading">
