@@ -12,7 +12,24 @@ mod view;
 mod viz;
 mod webcam;
 
+// wasm-ld links this binary as a "command". When nothing in the module
+// calls the static constructors explicitly, it wraps every export in a call
+// to them — and burn's kernel registries register hundreds through
+// `inventory`, so each call from JavaScript into wasm (events, promise
+// resolutions, animation frames) re-ran them, costing tens of milliseconds.
+// One explicit call at start-up makes wasm-ld leave the exports alone.
+#[cfg(target_arch = "wasm32")]
+extern "C" {
+    fn __wasm_call_ctors();
+}
+
 fn main() {
+    // SAFETY: wasm-ld's synthetic constructor runner, called once before
+    // anything else runs (see above).
+    #[cfg(target_arch = "wasm32")]
+    unsafe {
+        __wasm_call_ctors()
+    };
     std::panic::set_hook(Box::new(|info| {
         let message = format!("shiftscope hit an internal error and stopped ({info}). Reload the page to start again.");
         web_sys::console::error_1(&message.clone().into());
