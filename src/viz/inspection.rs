@@ -67,8 +67,8 @@ pub async fn inspect_async(model: &Model, config: &ModelConfig, input: Tensor<4>
     let mut sides = Vec::new();
     for (inputs, groups) in probes.shift_inputs.iter().zip(&groups) {
         sides.push(inputs.first().map(|m| m.dims()[1]).unwrap_or(0));
-        for (k, map) in inputs.iter().enumerate() {
-            let members: Vec<&GroupShift> = groups.iter().filter(|g| g.input == k).collect();
+        for (map, members) in inputs.iter().zip(groups_by_input(groups)) {
+            let members: Vec<&GroupShift> = members.into_iter().map(|g| &groups[g]).collect();
             packing.push(group_mean_maps(map.clone(), &members, &device));
         }
     }
@@ -84,10 +84,8 @@ pub async fn inspect_async(model: &Model, config: &ModelConfig, input: Tensor<4>
         .into_iter()
         .zip(sides)
         .map(|(groups, side)| {
-            let inputs = groups.iter().map(|g| g.input + 1).max().unwrap_or(0);
             let mut before = vec![Vec::new(); groups.len()];
-            for k in 0..inputs {
-                let members: Vec<usize> = (0..groups.len()).filter(|&g| groups[g].input == k).collect();
+            for members in groups_by_input(&groups) {
                 let maps = next();
                 for (j, &g) in members.iter().enumerate() {
                     before[g] = maps.iter().skip(j).step_by(members.len()).copied().collect();
@@ -97,6 +95,13 @@ pub async fn inspect_async(model: &Model, config: &ModelConfig, input: Tensor<4>
         })
         .collect();
     Ok(Inspection { probabilities, attention, head_tokens, shifts })
+}
+
+/// The indices of a block's groups, per shift input they move (input 0
+/// first): the order in which their maps are packed and unpacked.
+fn groups_by_input(groups: &[GroupShift]) -> Vec<Vec<usize>> {
+    let inputs = groups.iter().map(|g| g.input + 1).max().unwrap_or(0);
+    (0..inputs).map(|k| (0..groups.len()).filter(|&g| groups[g].input == k).collect()).collect()
 }
 
 /// `(side, side, groups)`: each group's channel mean, as one matrix product

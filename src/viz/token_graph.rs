@@ -147,19 +147,14 @@ impl TokenGraph {
     /// How many steps make up depth `depth` (0: the patch embedding only,
     /// `k`: up to and including block `k`).
     pub(crate) fn steps_to_depth(&self, depth: usize) -> usize {
-        let mut blocks = 0;
-        for (i, step) in self.steps.iter().enumerate() {
-            if let Step::Block(_) = step {
-                if blocks == depth {
-                    return i;
-                }
-                blocks += 1;
-                if blocks == depth {
-                    return i + 1;
-                }
-            }
+        let mut blocks = self.steps.iter().enumerate().filter(|(_, s)| matches!(s, Step::Block(_))).map(|(i, _)| i);
+        match depth {
+            // Everything before the first block.
+            0 => blocks.next(),
+            // Everything up to block `depth`, without the downsampling after it.
+            _ => blocks.nth(depth - 1).map(|i| i + 1),
         }
-        self.steps.len()
+        .unwrap_or(self.steps.len())
     }
 
     /// Token grid side at depth `depth` (clamped to the last block).

@@ -9,6 +9,7 @@ use wasm_bindgen_futures::JsFuture;
 use yew::prelude::*;
 
 use crate::engine::{user_weights, Weights};
+use crate::view::select_value;
 
 /// The example images in `assets/examples/` (licences in `assets/README.md`).
 pub const EXAMPLES: [&str; 4] = ["cat", "horse", "rocket", "coffee"];
@@ -100,8 +101,8 @@ pub fn OwnWeights(props: &OwnWeightsProps) -> Html {
     let on_variant = {
         let variant = variant.clone();
         Callback::from(move |event: Event| {
-            if let Some(select) = event.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
-                variant.set(select.value());
+            if let Some(value) = select_value(&event) {
+                variant.set(value);
             }
         })
     };

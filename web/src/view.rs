@@ -75,14 +75,19 @@ pub struct PickerProps {
     pub busy: bool,
 }
 
+/// The value a `<select>` holds after its change event.
+pub fn select_value(event: &Event) -> Option<String> {
+    event.target()?.dyn_into::<web_sys::HtmlSelectElement>().ok().map(|select| select.value())
+}
+
 /// A select over the shipped models and the numbers of the active card.
 #[component]
 pub fn ModelPicker(props: &PickerProps) -> Html {
     let on_change = {
         let on_select = props.on_select.clone();
         Callback::from(move |event: Event| {
-            if let Some(select) = event.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
-                on_select.emit(select.value());
+            if let Some(value) = select_value(&event) {
+                on_select.emit(value);
             }
         })
     };

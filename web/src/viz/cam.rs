@@ -5,11 +5,11 @@ use std::rc::Rc;
 
 use shiftscope::predict::Prediction;
 use shiftscope::viz::class_activation;
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::draw::{put_rgba, scale_for, signed_overlay, tokens_to_pixels, upscale};
 use crate::engine::Analysis;
+use crate::view::select_value;
 
 /// Props of [`CamView`].
 #[derive(Properties, PartialEq)]
@@ -48,8 +48,8 @@ pub fn CamView(props: &CamProps) -> Html {
     let on_change = {
         let chosen = chosen.clone();
         Callback::from(move |event: Event| {
-            if let Some(select) = event.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
-                chosen.set(select.value().parse().ok());
+            if let Some(value) = select_value(&event) {
+                chosen.set(value.parse().ok());
             }
         })
     };

@@ -59,10 +59,15 @@ fn draw_field(
     outline(&canvas, scale, token_box, "#ffffff");
 }
 
-/// The token's patch at a field's depth, as `(top, left, height, width)`.
-fn token_box(field: &ReceptiveField) -> (usize, usize, usize, usize) {
-    let px = field.token_px();
-    (field.token.0 * px, field.token.1 * px, px, px)
+/// The patch of `token` on a grid of `px`-pixel tokens, as
+/// `(top, left, height, width)` in input pixels.
+fn token_box(token: (usize, usize), px: usize) -> (usize, usize, usize, usize) {
+    (token.0 * px, token.1 * px, px, px)
+}
+
+/// The token's patch at a field's depth.
+fn field_token_box(field: &ReceptiveField) -> (usize, usize, usize, usize) {
+    token_box(field.token, field.token_px())
 }
 
 /// What reaches every token besides the shifts, in a sentence.
@@ -86,14 +91,20 @@ pub fn FieldView(props: &FieldProps) -> Html {
     let measured = use_node_ref();
     {
         let (theory, measured, analysis) = (theory.clone(), measured.clone(), analysis.clone());
-        let (field, state) = (field.clone(), props.field.clone());
+        let (field, state, graph) = (field.clone(), props.field.clone(), graph.clone());
         use_effect_with((analysis.id, props.depth, props.pixel, props.field.clone()), move |_| {
             let decades = field.paths.decades().max(1.0);
-            draw_field(&theory, &analysis.rgba, side, &field.paths.log_shade(decades), &THEORY_TINT, token_box(&field));
+            draw_field(
+                &theory,
+                &analysis.rgba,
+                side,
+                &field.paths.log_shade(decades),
+                &THEORY_TINT,
+                field_token_box(&field),
+            );
             match &state {
                 Field::Measured(m) if m.analysis == analysis.id => {
-                    let px = side / graph_side(&analysis.config, m.depth);
-                    let token = (m.token.0 * px, m.token.1 * px, px, px);
+                    let token = token_box(m.token, side / graph.grid_side(m.depth));
                     let shade = m.map.log_shade(GRADIENT_DECADES);
                     draw_field(&measured, &analysis.rgba, side, &shade, &MEASURED_TINT, token);
                 }
@@ -173,10 +184,6 @@ fn count(n: f64) -> String {
     }
 }
 
-fn graph_side(config: &ModelConfig, depth: usize) -> usize {
-    TokenGraph::new(config).grid_side(depth)
-}
-
 /// Props of [`Comparison`].
 #[derive(Properties, PartialEq)]
 struct ComparisonProps {
@@ -189,11 +196,12 @@ struct ComparisonProps {
 /// depth and image position, on a blank 32-px grid.
 #[component]
 fn Comparison(props: &ComparisonProps) -> Html {
-    let configs: Vec<ModelConfig> = SHIPPED.iter().filter_map(|n| registry::find(n).ok()).collect();
-    let refs: Vec<NodeRef> = (0..configs.len()).map(|_| NodeRef::default()).collect();
-    let fields: Vec<ReceptiveField> = configs
+    let shipped: Vec<(&str, ModelConfig)> =
+        SHIPPED.iter().filter_map(|&name| registry::find(name).ok().map(|c| (name, c))).collect();
+    let refs: Vec<NodeRef> = (0..shipped.len()).map(|_| NodeRef::default()).collect();
+    let fields: Vec<ReceptiveField> = shipped
         .iter()
-        .map(|c| {
+        .map(|(_, c)| {
             let s = c.image_size;
             let pixel = (props.pixel.0 * s / props.side, props.pixel.1 * s / props.side);
             TokenGraph::new(c).receptive_field(props.depth, pixel)
@@ -206,15 +214,14 @@ fn Comparison(props: &ComparisonProps) -> Html {
                 let side = field.paths.side;
                 let grey = vec![150u8; side * side * 4];
                 let shade = field.paths.log_shade(field.paths.decades().max(1.0));
-                draw_field(canvas, &grey, side, &shade, &THEORY_TINT, token_box(field));
+                draw_field(canvas, &grey, side, &shade, &THEORY_TINT, field_token_box(field));
             }
         });
     }
     html! {
         <div class="viz-compare" id="rf-compare">
-            { for configs.iter().zip(&fields).zip(refs).map(|((config, field), node)| {
+            { for shipped.iter().zip(&fields).zip(refs).map(|(((name, _), field), node)| {
                 let (h, w) = field.size_px();
-                let name = SHIPPED.iter().find(|n| registry::find(n).ok().as_ref() == Some(config)).copied().unwrap_or("");
                 html! {
                     <figure>
                         <canvas ref={node} class="viz-mini" data-size={format!("{h}x{w}")}></canvas>
