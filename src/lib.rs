@@ -14,6 +14,8 @@
 //!   logits into named predictions;
 //! - [`viz`]: receptive fields, gradients, split-attention and class
 //!   activation summaries for the visualisation panel;
+//! - [`bench`]: the latency benchmark the `bench` command and the app's
+//!   bench page share (and the peers' export files);
 //! - [`classifier`], [`card`], [`image_check`] and [`latency`]: what the
 //!   browser app runs on (and the native tests cover);
 //! - `data`, `train`, `eval` (native only): ImageFolder datasets, training
@@ -21,6 +23,7 @@
 
 #![warn(missing_docs)]
 
+pub mod bench;
 pub mod card;
 pub mod classifier;
 #[cfg(not(target_arch = "wasm32"))]

@@ -1,5 +1,6 @@
 //! Argument parsing and dispatch for the `shiftscope` binary.
 
+mod bench;
 mod card;
 mod convert;
 mod eval;
@@ -84,6 +85,34 @@ enum Command {
         json: bool,
         /// Dataset directory or .tar.gz.
         data: PathBuf,
+    },
+    /// Per-image latency (median of N runs after a warm-up) on the native CPU,
+    /// with the CPU's measured peak and each model's floor; `--export` also
+    /// writes the files the peer benchmarks read (`scripts/bench/`).
+    Bench {
+        /// Shipped models (weights from --assets) or registry variants
+        /// (random weights), comma-separated.
+        #[arg(long, value_delimiter = ',', default_values_t = bench::DEFAULT_MODELS.map(String::from))]
+        models: Vec<String>,
+        /// Batch sizes, comma-separated.
+        #[arg(long, value_delimiter = ',', default_values_t = [1, 8])]
+        batches: Vec<usize>,
+        /// Timed runs per model and batch size.
+        #[arg(long, default_value_t = 30)]
+        runs: usize,
+        /// Untimed runs before them.
+        #[arg(long, default_value_t = 3)]
+        warmup: usize,
+        /// Directory of the shipped weights.
+        #[arg(long, default_value = "assets")]
+        assets: PathBuf,
+        /// Write config, PyTorch-layout weights, input and logits of every
+        /// model here, for the peers.
+        #[arg(long)]
+        export: Option<PathBuf>,
+        /// Write the results as JSON to this file.
+        #[arg(long)]
+        json: Option<PathBuf>,
     },
     /// Ship a finished run: compact weights (smallest storage within 0.3 points of f32) and a model card.
     Card {
@@ -192,6 +221,9 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
         }
         Command::Train(args) => train::run(&args.config()?, &args.data, &args.out, args.stop_after),
         Command::Card { run, epoch, out, trained_on, data } => card::run(&run, epoch, &data, &out, trained_on),
+        Command::Bench { models, batches, runs, warmup, assets, export, json } => {
+            bench::run(&bench::BenchOptions { models, batches, warmup, runs, assets, export, json })
+        }
         Command::Eval { model, weights, per_class, json, data } => {
             eval::run(resolve_model(model.as_deref())?.as_ref(), &weights, &data, per_class, json)
         }

@@ -1,0 +1,88 @@
+//! Latency benchmarks shared by the `bench` command and the app's bench
+//! page (`?bench`): the same deterministic input, the same timed loop
+//! (forward pass plus the read-back of the logits, as an application needs
+//! them), the same summary and the same physical floor, so native and
+//! browser figures mean the same thing.
+
+mod input;
+mod peak;
+mod timing;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod export;
+
+pub use input::bench_input;
+pub use peak::{matmul_peak_async, PeakMeasurement};
+pub use timing::{floor_ms, time_async, Summary};
+
+use burn::tensor::{Device, Tensor, TensorData};
+
+use crate::error::Result;
+use crate::models::{Model, ModelConfig};
+use crate::predict::read_f32_async;
+
+/// The batch sizes the issue asks for, in order.
+pub const DEFAULT_BATCHES: [usize; 2] = [1, 8];
+/// Timed runs per configuration (after the warm-up).
+pub const DEFAULT_RUNS: usize = 30;
+/// Untimed runs first (pipeline compilation, allocator warm-up).
+pub const DEFAULT_WARMUP: usize = 3;
+/// Seed of the benchmark input.
+pub const INPUT_SEED: u64 = 2026;
+
+/// The `(batch, 3, S, S)` benchmark input of `config` on `device`.
+pub fn input_tensor(config: &ModelConfig, batch: usize, device: &Device) -> Tensor<4> {
+    let side = config.image_size;
+    let values = bench_input(batch * config.in_channels * side * side, INPUT_SEED);
+    Tensor::from_data(TensorData::new(values, [batch, config.in_channels, side, side]), device)
+}
+
+/// One forward pass and the logits read back to the host: the unit every
+/// benchmark times.
+pub async fn logits_async(model: &Model, input: Tensor<4>) -> Result<Vec<f32>> {
+    read_f32_async(model.forward(input)).await
+}
+
+/// Per-image latency of one model at one batch size on one device.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseResult {
+    /// Model name (registry variant or shipped model).
+    pub model: String,
+    /// Images per forward pass.
+    pub batch: usize,
+    /// Timings of whole batches in milliseconds.
+    pub summary: Summary,
+    /// Multiply-adds of one image.
+    pub macs: u64,
+}
+
+impl CaseResult {
+    /// Median milliseconds per image.
+    pub fn per_image_ms(&self) -> f64 {
+        self.summary.median_ms / self.batch as f64
+    }
+
+    /// Achieved GFLOP/s (2 FLOPs per multiply-add) at the median.
+    pub fn achieved_gflops(&self) -> f64 {
+        2.0 * self.macs as f64 * self.batch as f64 / (self.summary.median_ms * 1e6)
+    }
+}
+
+/// Times `model` at `batch` on `device`: `warmup` untimed runs, then
+/// `runs` timed ones; `now` is a millisecond clock. Returns the result and
+/// the logits of the first run (to check agreement with peers).
+pub async fn bench_case_async(
+    name: &str,
+    config: &ModelConfig,
+    model: &Model,
+    batch: usize,
+    (warmup, runs): (usize, usize),
+    device: &Device,
+    now: &dyn Fn() -> f64,
+) -> Result<(CaseResult, Vec<f32>)> {
+    let logits = logits_async(model, input_tensor(config, batch, device)).await?;
+    let samples = time_async(warmup, runs, now, || logits_async(model, input_tensor(config, batch, device))).await?;
+    let result =
+        CaseResult { model: name.to_string(), batch, summary: Summary::of(&samples), macs: config.cost().macs };
+    Ok((result, logits))
+}

@@ -1,0 +1,186 @@
+//! `shiftscope bench`: per-image latency of shipped and full-size models on
+//! the native CPU (warm-up, then the median of N runs at each batch size),
+//! the CPU's measured matrix-product peak and each model's floor; with
+//! `--export`, the files the peers need to run the same weights on the
+//! same input (see `scripts/bench/`).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use futures_lite::future::block_on;
+use serde_json::json;
+use shiftscope::bench::export::{export_model, write_manifest, Manifest, ManifestEntry};
+use shiftscope::bench::{bench_case_async, floor_ms, input_tensor, matmul_peak_async, CaseResult, PeakMeasurement};
+use shiftscope::models::{registry, Model, ModelConfig};
+use shiftscope::predict::to_f32_vec;
+use shiftscope::weights::load_model;
+use shiftscope::{Device, Error};
+
+/// The models timed when none are named: the shipped compact ones and the
+/// two full-size variants the issue names.
+pub const DEFAULT_MODELS: [&str; 5] =
+    ["s2mlpv2_compact", "asmlp_compact", "mixer_compact", "s2mlpv2_small7", "asmlp_tiny"];
+
+/// What `bench` is asked to do.
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    /// Shipped model names (weights from `assets`) or registry variants.
+    pub models: Vec<String>,
+    /// Batch sizes.
+    pub batches: Vec<usize>,
+    /// Untimed runs, then timed runs, per configuration.
+    pub warmup: usize,
+    /// Timed runs per configuration.
+    pub runs: usize,
+    /// Where shipped weights live.
+    pub assets: PathBuf,
+    /// Where to write the peers' files, if anywhere.
+    pub export: Option<PathBuf>,
+    /// Where to write the results as JSON, if anywhere.
+    pub json: Option<PathBuf>,
+}
+
+/// A model to time, with where its weights came from.
+struct Subject {
+    name: String,
+    config: ModelConfig,
+    model: Model,
+    source: String,
+}
+
+/// Shipped weights when `assets/<name>.bpk` exists, else a registry variant
+/// with seeded random weights (latency does not depend on the values).
+fn load_subject(name: &str, assets: &Path, device: &Device) -> Result<Subject, Error> {
+    let shipped = assets.join(format!("{name}.bpk"));
+    if shipped.is_file() {
+        let loaded = load_model(&shipped, None, device)?;
+        return Ok(Subject {
+            name: name.into(),
+            config: loaded.config,
+            model: loaded.model,
+            source: shipped.display().to_string(),
+        });
+    }
+    let config = registry::find(name)?;
+    device.seed(0);
+    let model = config.init(device)?;
+    Ok(Subject { name: name.into(), config, model, source: "random initialisation (seed 0)".into() })
+}
+
+fn clock() -> impl Fn() -> f64 {
+    let start = Instant::now();
+    move || start.elapsed().as_secs_f64() * 1e3
+}
+
+/// Runs the benchmark and prints a table (and JSON / exports on request).
+pub fn run(options: &BenchOptions) -> Result<ExitCode, Error> {
+    if options.batches.is_empty() || options.batches.contains(&0) || options.runs == 0 {
+        return Err(Error::InvalidConfig("--batches must be positive sizes and --runs at least 1".into()));
+    }
+    let device = Device::flex();
+    let now = clock();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    eprintln!("measuring the CPU's matrix-product peak (1024³, {threads} threads)…");
+    let peak = block_on(matmul_peak_async(&device, 1024, (2, 10), &now))?;
+    eprintln!("peak {:.1} GFLOP/s", peak.gflops());
+    let mut results = Vec::new();
+    let mut manifest = Manifest { models: Vec::new(), batches: options.batches.clone() };
+    for name in &options.models {
+        let subject = load_subject(name, &options.assets, &device)?;
+        let cost = subject.config.cost();
+        eprintln!(
+            "{name}: {:.2} M params, {:.3} GFLOPs ({})",
+            cost.params as f64 / 1e6,
+            cost.macs as f64 / 1e9,
+            subject.source
+        );
+        for &batch in &options.batches {
+            let started = Instant::now();
+            let (case, _) = block_on(bench_case_async(
+                name,
+                &subject.config,
+                &subject.model,
+                batch,
+                (options.warmup, options.runs),
+                &device,
+                &now,
+            ))?;
+            eprintln!(
+                "  batch {batch}: {:.2} ms per image ({:.1} s)",
+                case.per_image_ms(),
+                started.elapsed().as_secs_f64()
+            );
+            results.push(case);
+        }
+        if let Some(dir) = &options.export {
+            export_subject(dir, &subject, &options.batches, &device)?;
+            manifest.models.push(ManifestEntry {
+                name: name.clone(),
+                arch: subject.config.arch_name().into(),
+                params: cost.params,
+                macs: cost.macs,
+                image_size: subject.config.image_size,
+                num_classes: subject.config.num_classes,
+                source: subject.source.clone(),
+            });
+        }
+    }
+    if let Some(dir) = &options.export {
+        write_manifest(dir, &manifest)?;
+        eprintln!("peer files written to {}", dir.display());
+    }
+    print_table(&results, &peak, threads);
+    if let Some(path) = &options.json {
+        let text = serde_json::to_string_pretty(&results_json(&results, &peak, threads)).expect("plain values");
+        std::fs::write(path, text).map_err(Error::io(path))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the subject's files with the largest batch as the shared input.
+fn export_subject(dir: &Path, subject: &Subject, batches: &[usize], device: &Device) -> Result<(), Error> {
+    let batch = batches.iter().copied().max().unwrap_or(1);
+    let input = input_tensor(&subject.config, batch, device);
+    let values = to_f32_vec(input.clone());
+    let logits = to_f32_vec(subject.model.forward(input));
+    export_model(dir, &subject.name, &subject.config, &subject.model, (&values, &logits))
+}
+
+fn print_table(results: &[CaseResult], peak: &PeakMeasurement, threads: usize) {
+    println!("shiftscope native CPU (burn flex, {threads} threads); peak {:.1} GFLOP/s (matmul 1024³)", peak.gflops());
+    println!(
+        "{:<17} {:>5} {:>12} {:>12} {:>10} {:>10} {:>9}",
+        "model", "batch", "ms / batch", "ms / image", "GFLOP/s", "floor ms", "× floor"
+    );
+    for r in results {
+        let floor = floor_ms(2.0 * r.macs as f64 * r.batch as f64, peak.gflops());
+        println!(
+            "{:<17} {:>5} {:>12.2} {:>12.3} {:>10.1} {:>10.3} {:>9.1}",
+            r.model,
+            r.batch,
+            r.summary.median_ms,
+            r.per_image_ms(),
+            r.achieved_gflops(),
+            floor,
+            r.summary.median_ms / floor
+        );
+    }
+}
+
+fn results_json(results: &[CaseResult], peak: &PeakMeasurement, threads: usize) -> serde_json::Value {
+    let cases: Vec<_> = results
+        .iter()
+        .map(|r| {
+            json!({
+                "model": r.model, "batch": r.batch, "macs": r.macs, "runs": r.summary.runs,
+                "median_ms": r.summary.median_ms, "min_ms": r.summary.min_ms, "max_ms": r.summary.max_ms,
+                "per_image_ms": r.per_image_ms(), "samples_ms": r.summary.samples_ms,
+            })
+        })
+        .collect();
+    json!({
+        "engine": "shiftscope", "device": "native CPU (burn flex)", "threads": threads,
+        "peak_gflops": peak.gflops(), "peak_side": peak.side, "cases": cases,
+    })
+}
