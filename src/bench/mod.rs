@@ -5,6 +5,7 @@
 //! browser figures mean the same thing.
 
 mod input;
+mod params;
 mod peak;
 mod timing;
 
@@ -12,6 +13,7 @@ mod timing;
 pub mod export;
 
 pub use input::bench_input;
+pub use params::PageParams;
 pub use peak::{matmul_peak_async, PeakMeasurement};
 pub use timing::{floor_ms, time_async, Summary};
 
@@ -65,6 +67,15 @@ impl CaseResult {
     /// Achieved GFLOP/s (2 FLOPs per multiply-add) at the median.
     pub fn achieved_gflops(&self) -> f64 {
         2.0 * self.macs as f64 * self.batch as f64 / (self.summary.median_ms * 1e6)
+    }
+
+    /// The result as JSON (the format the peer comparison reads).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "model": self.model, "batch": self.batch, "macs": self.macs, "runs": self.summary.runs,
+            "median_ms": self.summary.median_ms, "min_ms": self.summary.min_ms, "max_ms": self.summary.max_ms,
+            "per_image_ms": self.per_image_ms(), "samples_ms": self.summary.samples_ms,
+        })
     }
 }
 

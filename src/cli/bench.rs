@@ -169,16 +169,7 @@ fn print_table(results: &[CaseResult], peak: &PeakMeasurement, threads: usize) {
 }
 
 fn results_json(results: &[CaseResult], peak: &PeakMeasurement, threads: usize) -> serde_json::Value {
-    let cases: Vec<_> = results
-        .iter()
-        .map(|r| {
-            json!({
-                "model": r.model, "batch": r.batch, "macs": r.macs, "runs": r.summary.runs,
-                "median_ms": r.summary.median_ms, "min_ms": r.summary.min_ms, "max_ms": r.summary.max_ms,
-                "per_image_ms": r.per_image_ms(), "samples_ms": r.summary.samples_ms,
-            })
-        })
-        .collect();
+    let cases: Vec<_> = results.iter().map(CaseResult::to_json).collect();
     json!({
         "engine": "shiftscope", "device": "native CPU (burn flex)", "threads": threads,
         "peak_gflops": peak.gflops(), "peak_side": peak.side, "cases": cases,

@@ -2,6 +2,7 @@
 //! the page, then the yew app.
 
 mod app;
+mod bench;
 mod controls;
 mod engine;
 mod fetch;
@@ -39,9 +40,13 @@ fn main() {
             let _ = el.set_attribute("class", "panic");
         }
     }));
-    // The app gets its own root, so the panic message element survives.
-    match gloo::utils::document().get_element_by_id("app") {
-        Some(root) => yew::Renderer::<app::App>::with_root(root).render(),
-        None => yew::Renderer::<app::App>::new().render(),
-    };
+    // The app gets its own root, so the panic message element survives;
+    // `?bench` opens the bench page instead.
+    let bench = web_sys::window().and_then(|w| w.location().search().ok()).is_some_and(|q| q.starts_with("?bench"));
+    let root = gloo::utils::document().get_element_by_id("app").unwrap_or_else(|| gloo::utils::body().into());
+    if bench {
+        yew::Renderer::<bench::BenchPage>::with_root(root).render();
+    } else {
+        yew::Renderer::<app::App>::with_root(root).render();
+    }
 }

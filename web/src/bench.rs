@@ -1,0 +1,128 @@
+//! The bench page (`?bench&…`, parameters in [`PageParams`]): times the
+//! shipped models (or the files of `shiftscope bench --export`, with
+//! `source=`) on this browser's WebGPU or CPU with the shared harness, and
+//! shows a table plus the JSON the peer comparison reads
+//! (`#bench-json`, `data-state="done"` or `"failed"` on `#bench`).
+
+use shiftscope::bench::{bench_case_async, floor_ms, matmul_peak_async, CaseResult, PageParams};
+use shiftscope::classifier::Classifier;
+use shiftscope::models::{registry, Model, ModelConfig};
+use shiftscope::Device;
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+use crate::engine::{self, Backend, SHIPPED};
+use crate::fetch::fetch_bytes;
+
+/// The page's progress: lines so far, and the JSON once done.
+#[derive(Clone, PartialEq, Default)]
+struct Progress {
+    lines: Vec<String>,
+    json: Option<String>,
+    failed: bool,
+}
+
+/// A model ready to time.
+async fn load(name: &str, params: &PageParams, device: &Device) -> Result<(ModelConfig, Model), String> {
+    if let Some(source) = &params.source {
+        let config_bytes = fetch_bytes(&format!("{source}/{name}/config.json"), |_, _| {}).await?;
+        let config: ModelConfig = serde_json::from_slice(&config_bytes).map_err(|e| format!("{name}: config: {e}"))?;
+        let weights = fetch_bytes(&format!("{source}/{name}/weights.safetensors"), |_, _| {}).await?;
+        let classifier = Classifier::from_bytes(weights, name, Some(&config), device).map_err(|e| e.to_string())?;
+        return Ok((classifier.config, classifier.model));
+    }
+    if SHIPPED.contains(&name) {
+        let card = engine::shipped_card(name).await?;
+        let classifier = engine::shipped_weights(&card, |_, _| {}).await?.load(device)?;
+        let classifier = std::rc::Rc::try_unwrap(classifier).map_err(|_| "the classifier is shared".to_string())?;
+        return Ok((classifier.config, classifier.model));
+    }
+    let config = registry::find(name).map_err(|e| e.to_string())?;
+    let model = config.init(device).map_err(|e| e.to_string())?;
+    Ok((config, model))
+}
+
+/// Runs every configuration, reporting lines as they finish.
+async fn run(params: PageParams, say: &dyn Fn(String)) -> Result<serde_json::Value, String> {
+    let (device, backend) = match params.device.as_deref() {
+        Some("cpu") => (Device::flex(), Backend::Cpu("asked for".into())),
+        _ => engine::init_device().await,
+    };
+    if params.device.as_deref() == Some("webgpu") && backend != Backend::WebGpu {
+        return Err(format!("WebGPU was asked for but is not available: {}", backend.describe()));
+    }
+    say(format!("device: {}", backend.describe()));
+    let now = engine::now_ms;
+    let peak = match params.peak_side {
+        0 => None,
+        side => Some(matmul_peak_async(&device, side, (2, 10), &now).await.map_err(|e| e.to_string())?),
+    };
+    if let Some(peak) = &peak {
+        say(format!("peak {:.1} GFLOP/s (matmul {}³)", peak.gflops(), peak.side));
+    }
+    let mut cases = Vec::new();
+    for name in &params.models {
+        let (config, model) = load(name, &params, &device).await?;
+        for &batch in &params.batches {
+            gloo::timers::future::TimeoutFuture::new(0).await;
+            let (case, logits): (CaseResult, Vec<f32>) =
+                bench_case_async(name, &config, &model, batch, (params.warmup, params.runs), &device, &now)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            let floor = peak.as_ref().map(|p| floor_ms(2.0 * case.macs as f64 * batch as f64, p.gflops()));
+            let versus = floor.map(|f| format!(", {:.1}× the floor", case.summary.median_ms / f)).unwrap_or_default();
+            say(format!("{name} batch {batch}: {:.2} ms per image{versus}", case.per_image_ms()));
+            let mut json = case.to_json();
+            json["logits"] = serde_json::json!(logits);
+            cases.push(json);
+        }
+    }
+    Ok(serde_json::json!({
+        "engine": "shiftscope", "device": backend.key(), "backend": backend.describe(),
+        "peak_gflops": peak.as_ref().map(|p| p.gflops()), "peak_side": params.peak_side, "cases": cases,
+    }))
+}
+
+/// The bench page.
+#[component]
+pub fn BenchPage() -> Html {
+    let progress = use_state(Progress::default);
+    {
+        let progress = progress.clone();
+        use_effect_with((), move |_| {
+            let query = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+            spawn_local(async move {
+                let shared = std::cell::RefCell::new(Progress::default());
+                let say = |line: String| {
+                    shared.borrow_mut().lines.push(line);
+                    progress.set(shared.borrow().clone());
+                };
+                let result = match PageParams::parse(&query, &SHIPPED) {
+                    Ok(params) => run(params, &say).await,
+                    Err(e) => Err(e),
+                };
+                match result {
+                    Ok(json) => shared.borrow_mut().json = Some(json.to_string()),
+                    Err(e) => {
+                        say(format!("failed: {e}"));
+                        shared.borrow_mut().failed = true;
+                    }
+                }
+                progress.set(shared.borrow().clone());
+            });
+        });
+    }
+    let state = match (&progress.json, progress.failed) {
+        (_, true) => "failed",
+        (Some(_), _) => "done",
+        _ => "running",
+    };
+    html! {
+        <main id="bench" data-state={state}>
+            <h1>{ "shiftscope bench" }</h1>
+            <p>{ "Per-image latency: warm-up, then the median of the timed runs (forward pass and logits read back)." }</p>
+            <ul>{ for progress.lines.iter().map(|line| html! { <li>{ line }</li> }) }</ul>
+            if let Some(json) = &progress.json { <pre id="bench-json">{ json }</pre> }
+        </main>
+    }
+}
