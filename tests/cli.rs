@@ -250,3 +250,60 @@ fn eval_reports_accuracy_per_class_and_confusion_on_a_test_split() {
     let text = shiftscope(&["eval", "--weights", weights.to_str().unwrap(), data.to_str().unwrap()]);
     assert!(stdout(&text).contains("per class") && stdout(&text).contains("green"), "{}", stdout(&text));
 }
+
+#[test]
+fn bench_times_every_case_and_exports_the_peers_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let (export, json) = (dir.path().join("export"), dir.path().join("native.json"));
+    let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
+    let out = shiftscope(&[
+        "bench",
+        "--models",
+        "asmlp_compact,mixer_compact",
+        "--batches",
+        "1,2",
+        "--runs",
+        "3",
+        "--warmup",
+        "0",
+        "--assets",
+        &assets.display().to_string(),
+        "--export",
+        &export.display().to_string(),
+        "--json",
+        &json.display().to_string(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("ms / image"), "a table is printed: {}", stdout(&out));
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert!(report["peak_gflops"].as_f64().unwrap() > 0.0);
+    let cases = report["cases"].as_array().unwrap();
+    let labels: Vec<_> = cases.iter().map(|c| format!("{}/{}", c["model"].as_str().unwrap(), c["batch"])).collect();
+    assert_eq!(labels, ["asmlp_compact/1", "asmlp_compact/2", "mixer_compact/1", "mixer_compact/2"]);
+    for case in cases {
+        assert_eq!(case["samples_ms"].as_array().unwrap().len(), 3);
+        let (median, per_image) = (case["median_ms"].as_f64().unwrap(), case["per_image_ms"].as_f64().unwrap());
+        assert!(median > 0.0 && (per_image * case["batch"].as_f64().unwrap() - median).abs() < 1e-9);
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(export.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["models"][0]["name"], "asmlp_compact");
+    assert_eq!(manifest["models"][1]["macs"], cases[2]["macs"]);
+    for model in ["asmlp_compact", "mixer_compact"] {
+        for file in ["config.json", "weights.safetensors", "io.safetensors"] {
+            assert!(export.join(model).join(file).is_file(), "{model}/{file} exported");
+        }
+    }
+}
+
+#[test]
+fn bench_refuses_bad_options_with_exit_4() {
+    for (args, message) in [
+        (vec!["bench", "--batches", "0"], "positive"),
+        (vec!["bench", "--models", "no_such_model", "--runs", "1"], "no_such_model"),
+    ] {
+        let out = shiftscope(&args);
+        assert_eq!(out.status.code(), Some(4), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
+    }
+}

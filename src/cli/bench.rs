@@ -80,7 +80,12 @@ pub fn run(options: &BenchOptions) -> Result<ExitCode, Error> {
     }
     let device = Device::flex();
     let now = clock();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // burn's CPU backend runs on rayon's pool, which RAYON_NUM_THREADS sizes.
+    let threads = std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|&n: &usize| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     eprintln!("measuring the CPU's matrix-product peak (1024³, {threads} threads)…");
     let peak = block_on(matmul_peak_async(&device, 1024, (2, 10), &now))?;
     eprintln!("peak {:.1} GFLOP/s", peak.gflops());

@@ -4,7 +4,7 @@
 import { createServer } from 'node:http';
 import { readFile, mkdir } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
-import { extname, join, resolve } from 'node:path';
+import { extname, join, resolve, sep } from 'node:path';
 import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
@@ -12,19 +12,27 @@ export const DIST = process.env.SHIFTSCOPE_DIST ?? join(ROOT, 'dist');
 export const ARTIFACTS = process.env.SHIFTSCOPE_ARTIFACTS ?? join(ROOT, 'target', 'e2e-artifacts');
 export const SUB_PATH = '/some/sub/path/';
 const TYPES = {
-  '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css',
-  '.json': 'application/json', '.png': 'image/png', '.bpk': 'application/octet-stream', '.txt': 'text/plain',
+  '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm',
+  '.css': 'text/css', '.json': 'application/json', '.png': 'image/png', '.bpk': 'application/octet-stream',
+  '.txt': 'text/plain', '.onnx': 'application/octet-stream', '.safetensors': 'application/octet-stream',
 };
 
-/** Serves DIST at http://127.0.0.1:<port>/some/sub/path/; `requests` lists every path asked for. */
-export async function serve() {
+/**
+ * Serves DIST at http://127.0.0.1:<port>/some/sub/path/; `requests` lists every path asked for.
+ * `mounts` ({'/url/prefix/': directory}) serves more directories beside it; the longest
+ * matching prefix wins (e.g. {'/ort/': pageDir, '/ort/dist/': ortDist}).
+ */
+export async function serve({ mounts = {} } = {}) {
   const requests = [];
+  const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
   const server = createServer(async (req, res) => {
     requests.push(req.url);
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    if (!path.startsWith(SUB_PATH)) { res.writeHead(404).end(); return; }
-    const file = join(DIST, path.slice(SUB_PATH.length) || 'index.html');
-    if (!file.startsWith(DIST)) { res.writeHead(403).end(); return; }
+    const mount = prefixes.find((p) => path.startsWith(p));
+    const [prefix, root] = mount ? [mount, resolve(mounts[mount])] : [SUB_PATH, DIST];
+    if (!path.startsWith(prefix)) { res.writeHead(404).end(); return; }
+    const file = join(root, path.slice(prefix.length) || 'index.html');
+    if (!file.startsWith(join(root, sep))) { res.writeHead(403).end(); return; }
     try {
       const body = await readFile(file);
       res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': body.length });

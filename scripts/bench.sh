@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The peer comparison, one command: shiftscope against PyTorch eager (native
+# CPU) and ONNX Runtime Web (WebGPU and wasm execution providers, in the same
+# headless Chromium), same weights, same input, outputs checked to agree
+# before anything is timed; prints the ratio tables and writes
+# $BENCH_DIR/report.md. Not a test: it takes a while (RUNS=30 by default).
+#
+#   bash scripts/bench.sh                       # everything
+#   RUNS=10 MODELS=s2mlpv2_compact bash scripts/bench.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/shiftscope/target}"
+BENCH_DIR="${BENCH_DIR:-runs/bench}"
+RUNS="${RUNS:-30}"
+WARMUP="${WARMUP:-3}"
+MODELS="${MODELS:-s2mlpv2_compact,asmlp_compact,mixer_compact,s2mlpv2_small7,asmlp_tiny}"
+# Browser runs of the full-size models are slow on a CPU-emulated GPU;
+# BROWSER_MODELS narrows them (default: all).
+BROWSER_MODELS="${BROWSER_MODELS:-$MODELS}"
+
+bash scripts/setup_web.sh
+if ! /usr/bin/python3 -c "import torch, numpy" 2>/dev/null; then
+  apt-get update -qq && apt-get install -y -qq python3-torch python3-numpy
+fi
+mkdir -p "$BENCH_DIR"
+
+echo "== shiftscope, native CPU (also writes the peers' files to $BENCH_DIR)"
+cargo build --quiet --bin shiftscope
+"$CARGO_TARGET_DIR/debug/shiftscope" bench --models "$MODELS" --runs "$RUNS" --warmup "$WARMUP" \
+  --export "$BENCH_DIR" --json "$BENCH_DIR/native.json"
+
+echo "== PyTorch eager, native CPU (checks agreement, exports ONNX)"
+/usr/bin/python3 scripts/bench/torch_peer.py "$BENCH_DIR" --runs "$RUNS" --warmup "$WARMUP"
+
+echo "== in headless Chromium: shiftscope's bench page and onnxruntime-web"
+trunk build --release
+node web/e2e/bench_peers.mjs "$BENCH_DIR" --models "$BROWSER_MODELS" --runs "$RUNS" --warmup "$WARMUP"

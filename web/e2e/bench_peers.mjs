@@ -1,0 +1,81 @@
+// The browser half of the peer comparison (scripts/bench.sh runs it after
+// `shiftscope bench --export DIR` and scripts/bench/torch_peer.py DIR): in
+// one headless Chromium, per model, shiftscope's bench page on WebGPU and on
+// the CPU (wasm) and onnxruntime-web's WebGPU and wasm execution providers,
+// same weights, same input; then the report of all engines (bench_report.mjs).
+//
+//   node web/e2e/bench_peers.mjs DIR [--models a,b] [--runs 30] [--warmup 3]
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as h from './tests/harness.mjs';
+import { benchOrt, ortMounts } from './ort_peer.mjs';
+import { benchShiftscope } from './shiftscope_page.mjs';
+import { readSafetensors, report } from './bench_report.mjs';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { models: { type: 'string' }, runs: { type: 'string', default: '30' }, warmup: { type: 'string', default: '3' } },
+});
+if (positionals.length !== 1) throw new Error('usage: node web/e2e/bench_peers.mjs DIR [--models a,b] [--runs 30] [--warmup 3]');
+const dir = positionals[0];
+const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+const models = values.models ? values.models.split(',') : manifest.models.map((m) => m.name);
+const [runs, warmup, batches] = [Number(values.runs), Number(values.warmup), manifest.batches];
+const log = (line) => console.log(line);
+
+/** Largest |a − b| over the first `a.length` values. */
+function maxAbsDiff(a, b) {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst;
+}
+
+const server = await h.serve({ mounts: ortMounts(dir) });
+const browser = await h.launch({ webgpu: true });
+const results = { browser: `Chromium ${browser.version()}`, date: new Date().toISOString(), runs, warmup, shiftscope: {}, ort: {} };
+try {
+  for (const device of ['webgpu', 'cpu']) {
+    const peak = await benchShiftscope(browser, server, { device, models: [models[0]], batches: [1], runs: 1, warmup: 0, log });
+    results.shiftscope[device] = { backend: peak.backend, peak_gflops: peak.peak_gflops, peak_side: peak.peak_side, cases: [] };
+  }
+  results.adapter = await adapterInfo(browser, server);
+  for (const model of models) {
+    const io = readSafetensors(join(dir, model, 'io.safetensors'));
+    for (const [device, ep] of [['webgpu', 'webgpu'], ['cpu', 'wasm']]) {
+      const page = await benchShiftscope(browser, server,
+        { device, models: [model], source: '/bench', batches, runs, warmup, peak: 0, log });
+      for (const c of page.cases) {
+        c.max_abs_diff = maxAbsDiff(c.logits, io.logits.values);
+        delete c.logits;
+        results.shiftscope[device].cases.push(c);
+      }
+      const ort = await benchOrt(browser, server, { dir, models: [model], eps: [ep], batches, runs, warmup, log });
+      results.ort[model] = { ...results.ort[model], ...ort[model] };
+    }
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
+writeFileSync(join(dir, 'browser.json'), `${JSON.stringify(results, null, 1)}\n`);
+const markdown = report(dir);
+writeFileSync(join(dir, 'report.md'), markdown);
+console.log(`\n${markdown}\nwrote ${join(dir, 'report.md')}`);
+
+/** The WebGPU adapter Chromium offers (vendor, architecture, device, description). */
+async function adapterInfo(browserInstance, srv) {
+  const context = await browserInstance.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(`${srv.origin}/ort/index.html`);
+    return await page.evaluate(async () => {
+      const adapter = await navigator.gpu?.requestAdapter();
+      if (!adapter) return null;
+      const { vendor, architecture, device, description } = adapter.info ?? {};
+      return { vendor, architecture, device, description, f16: adapter.features.has('shader-f16') };
+    });
+  } finally {
+    await context.close();
+  }
+}
