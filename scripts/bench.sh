@@ -14,9 +14,14 @@ BENCH_DIR="${BENCH_DIR:-runs/bench}"
 RUNS="${RUNS:-30}"
 WARMUP="${WARMUP:-3}"
 MODELS="${MODELS:-s2mlpv2_compact,asmlp_compact,mixer_compact,s2mlpv2_small7,asmlp_tiny}"
-# Browser runs of the full-size models are slow on a CPU-emulated GPU;
-# BROWSER_MODELS narrows them (default: all).
+# In the browser: BROWSER_MODELS (default: all); on WebGPU only
+# WEBGPU_MODELS with WEBGPU_RUNS runs (a CPU-emulated adapter such as
+# SwiftShader takes about a minute per full-size image); FULL_BATCHES, the
+# batch sizes of the full-size models there.
 BROWSER_MODELS="${BROWSER_MODELS:-$MODELS}"
+WEBGPU_MODELS="${WEBGPU_MODELS:-$BROWSER_MODELS}"
+WEBGPU_RUNS="${WEBGPU_RUNS:-$RUNS}"
+FULL_BATCHES="${FULL_BATCHES:-1,8}"
 
 bash scripts/setup_web.sh
 if ! /usr/bin/python3 -c "import torch, numpy" 2>/dev/null; then
@@ -34,4 +39,5 @@ echo "== PyTorch eager, native CPU (checks agreement, exports ONNX)"
 
 echo "== in headless Chromium: shiftscope's bench page and onnxruntime-web"
 trunk build --release
-node web/e2e/bench_peers.mjs "$BENCH_DIR" --models "$BROWSER_MODELS" --runs "$RUNS" --warmup "$WARMUP"
+node web/e2e/bench_peers.mjs "$BENCH_DIR" --models "$BROWSER_MODELS" --runs "$RUNS" --warmup "$WARMUP" \
+  --webgpu-models "$WEBGPU_MODELS" --webgpu-runs "$WEBGPU_RUNS" --full-batches "$FULL_BATCHES"

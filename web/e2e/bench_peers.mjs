@@ -5,6 +5,11 @@
 // same weights, same input; then the report of all engines (bench_report.mjs).
 //
 //   node web/e2e/bench_peers.mjs DIR [--models a,b] [--runs 30] [--warmup 3]
+//        [--webgpu-models a,b] [--webgpu-runs N] [--full-batches 1]
+//
+// A CPU-emulated WebGPU adapter (SwiftShader) needs about a minute per
+// full-size image, so --webgpu-models and --webgpu-runs can narrow the
+// WebGPU half, and --full-batches the batch sizes of models over 1 GFLOP.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,13 +20,22 @@ import { readSafetensors, report } from './bench_report.mjs';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { models: { type: 'string' }, runs: { type: 'string', default: '30' }, warmup: { type: 'string', default: '3' } },
+  options: {
+    models: { type: 'string' }, runs: { type: 'string', default: '30' }, warmup: { type: 'string', default: '3' },
+    'webgpu-models': { type: 'string' }, 'webgpu-runs': { type: 'string' }, 'full-batches': { type: 'string' },
+  },
 });
 if (positionals.length !== 1) throw new Error('usage: node web/e2e/bench_peers.mjs DIR [--models a,b] [--runs 30] [--warmup 3]');
 const dir = positionals[0];
 const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
 const models = values.models ? values.models.split(',') : manifest.models.map((m) => m.name);
-const [runs, warmup, batches] = [Number(values.runs), Number(values.warmup), manifest.batches];
+const [runs, warmup] = [Number(values.runs), Number(values.warmup)];
+const webgpuModels = values['webgpu-models'] ? values['webgpu-models'].split(',') : models;
+const webgpuRuns = Number(values['webgpu-runs'] ?? runs);
+const macs = Object.fromEntries(manifest.models.map((m) => [m.name, m.macs]));
+const fullBatches = values['full-batches']?.split(',').map(Number);
+/** The batch sizes of `model` in the browser. */
+const batchesOf = (model) => (fullBatches && macs[model] > 1e9 ? fullBatches : manifest.batches);
 const log = (line) => console.log(line);
 
 /** Largest |a − b| over the first `a.length` values. */
@@ -33,24 +47,28 @@ function maxAbsDiff(a, b) {
 
 const server = await h.serve({ mounts: ortMounts(dir) });
 const browser = await h.launch({ webgpu: true });
-const results = { browser: `Chromium ${browser.version()}`, date: new Date().toISOString(), runs, warmup, shiftscope: {}, ort: {} };
+const results = { browser: `Chromium ${browser.version()}`, date: new Date().toISOString(), runs, webgpuRuns, warmup,
+  shiftscope: {}, ort: {} };
 try {
   for (const device of ['webgpu', 'cpu']) {
-    const peak = await benchShiftscope(browser, server, { device, models: [models[0]], batches: [1], runs: 1, warmup: 0, log });
+    const peak = await benchShiftscope(browser, server,
+      { device, models: [models[0]], batches: [1], runs: 1, warmup: 0, peak: device === 'webgpu' ? 512 : 1024, log });
     results.shiftscope[device] = { backend: peak.backend, peak_gflops: peak.peak_gflops, peak_side: peak.peak_side, cases: [] };
   }
   results.adapter = await adapterInfo(browser, server);
   for (const model of models) {
     const io = readSafetensors(join(dir, model, 'io.safetensors'));
     for (const [device, ep] of [['webgpu', 'webgpu'], ['cpu', 'wasm']]) {
+      if (device === 'webgpu' && !webgpuModels.includes(model)) continue;
+      const [batches, n] = [batchesOf(model), device === 'webgpu' ? webgpuRuns : runs];
       const page = await benchShiftscope(browser, server,
-        { device, models: [model], source: '/bench', batches, runs, warmup, peak: 0, log });
+        { device, models: [model], source: '/bench', batches, runs: n, warmup, peak: 0, log });
       for (const c of page.cases) {
         c.max_abs_diff = maxAbsDiff(c.logits, io.logits.values);
         delete c.logits;
         results.shiftscope[device].cases.push(c);
       }
-      const ort = await benchOrt(browser, server, { dir, models: [model], eps: [ep], batches, runs, warmup, log });
+      const ort = await benchOrt(browser, server, { dir, models: [model], eps: [ep], batches, runs: n, warmup, log });
       results.ort[model] = { ...results.ort[model], ...ort[model] };
     }
   }

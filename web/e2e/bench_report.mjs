@@ -28,7 +28,7 @@ export function readSafetensors(path) {
 
 const read = (dir, file) => (existsSync(join(dir, file)) ? JSON.parse(readFileSync(join(dir, file), 'utf8')) : null);
 const fmt = (x, digits = 2) => (x == null || !Number.isFinite(x) ? '—' : x.toFixed(digits));
-const sci = (x) => (x == null ? '—' : Number(x).toExponential(1));
+const sci = (x) => (x == null ? 'ref.' : Number(x).toExponential(1));
 
 /** One markdown table comparing shiftscope with a peer on one device. */
 function table(title, rows, peak, peerName) {
@@ -56,7 +56,7 @@ export function report(dir) {
     const rows = native.cases.map((c) => {
       const t = torch.models?.[c.model];
       return { model: c.model, batch: c.batch, macs: c.macs, ours: c.per_image_ms, peer: t?.batches?.[c.batch]?.per_image_ms,
-        oursDiff: 0, peerDiff: t?.agreement?.max_abs_diff };
+        oursDiff: null, peerDiff: t?.agreement?.max_abs_diff };
     });
     const peak = Math.max(native.peak_gflops, torch.peak_gflops ?? 0);
     out.push(table(`Native CPU: shiftscope (burn flex, ${native.threads} threads) vs PyTorch ${torch.torch} eager (${torch.threads} threads)`,
