@@ -27,6 +27,19 @@ bash scripts/setup_web.sh
 if ! /usr/bin/python3 -c "import torch, numpy" 2>/dev/null; then
   apt-get update -qq && apt-get install -y -qq python3-torch python3-numpy
 fi
+# PyTorch's fair peer needs an optimised BLAS: Debian's torch calls the
+# reference BLAS unless OpenBLAS is the system default, and making it the
+# default would change the bytes of the parity fixtures. So OpenBLAS is
+# unpacked beside the build cache and only torch_peer.py loads it.
+export SHIFTSCOPE_OPENBLAS_DIR="${SHIFTSCOPE_OPENBLAS_DIR:-/usr/lib/x86_64-linux-gnu/openblas-openmp}"
+if [ ! -e "$SHIFTSCOPE_OPENBLAS_DIR/libblas.so.3" ]; then
+  unpacked="$HOME/.cache/shiftscope/openblas"
+  export SHIFTSCOPE_OPENBLAS_DIR="$unpacked/usr/lib/x86_64-linux-gnu/openblas-openmp"
+  if [ ! -e "$SHIFTSCOPE_OPENBLAS_DIR/libblas.so.3" ]; then
+    echo "unpacking OpenBLAS into $unpacked (apt-get download, not installed system-wide)"
+    (mkdir -p "$unpacked" && cd "$unpacked" && apt-get download -qq libopenblas0-openmp && dpkg -x libopenblas0-openmp_*.deb .)
+  fi
+fi
 mkdir -p "$BENCH_DIR"
 
 echo "== shiftscope, native CPU (also writes the peers' files to $BENCH_DIR)"
