@@ -13,7 +13,7 @@ mod timing;
 pub mod export;
 
 pub use input::bench_input;
-pub use params::PageParams;
+pub use params::{check_plan, PageParams};
 pub use peak::{matmul_peak_async, PeakMeasurement};
 pub use timing::{floor_ms, time_async, Summary};
 
@@ -31,12 +31,19 @@ pub const DEFAULT_RUNS: usize = 30;
 pub const DEFAULT_WARMUP: usize = 3;
 /// Seed of the benchmark input.
 pub const INPUT_SEED: u64 = 2026;
+/// Untimed and timed runs of the matrix product that measures the peak.
+pub const PEAK_RUNS: (usize, usize) = (2, 10);
+
+/// The values of the `(batch, 3, S, S)` benchmark input of `config`.
+pub fn input_values(config: &ModelConfig, batch: usize) -> Vec<f32> {
+    let side = config.image_size;
+    bench_input(batch * config.in_channels * side * side, INPUT_SEED)
+}
 
 /// The `(batch, 3, S, S)` benchmark input of `config` on `device`.
 pub fn input_tensor(config: &ModelConfig, batch: usize, device: &Device) -> Tensor<4> {
     let side = config.image_size;
-    let values = bench_input(batch * config.in_channels * side * side, INPUT_SEED);
-    Tensor::from_data(TensorData::new(values, [batch, config.in_channels, side, side]), device)
+    Tensor::from_data(TensorData::new(input_values(config, batch), [batch, config.in_channels, side, side]), device)
 }
 
 /// One forward pass and the logits read back to the host: the unit every
@@ -64,9 +71,19 @@ impl CaseResult {
         self.summary.median_ms / self.batch as f64
     }
 
-    /// Achieved GFLOP/s (2 FLOPs per multiply-add) at the median.
+    /// FLOPs of one batch (2 per multiply-add).
+    pub fn flops(&self) -> f64 {
+        2.0 * self.macs as f64 * self.batch as f64
+    }
+
+    /// Achieved GFLOP/s at the median.
     pub fn achieved_gflops(&self) -> f64 {
-        2.0 * self.macs as f64 * self.batch as f64 / (self.summary.median_ms * 1e6)
+        self.flops() / (self.summary.median_ms * 1e6)
+    }
+
+    /// The batch's floor in milliseconds on a device that peaks at `peak_gflops`.
+    pub fn floor_ms(&self, peak_gflops: f64) -> f64 {
+        floor_ms(self.flops(), peak_gflops)
     }
 
     /// The result as JSON (the format the peer comparison reads).

@@ -52,11 +52,18 @@ impl PageParams {
                 other => return Err(format!("unknown bench parameter `{other}`")),
             }
         }
-        if params.models.is_empty() || params.batches.is_empty() || params.batches.contains(&0) || params.runs == 0 {
-            return Err("name at least one model, positive batch sizes and at least one run".into());
-        }
+        check_plan(&params.models, &params.batches, params.runs)?;
         Ok(params)
     }
+}
+
+/// Refuses a benchmark that would time nothing: no model, no or a zero
+/// batch size, or no timed run.
+pub fn check_plan(models: &[String], batches: &[usize], runs: usize) -> Result<(), String> {
+    if models.is_empty() || batches.is_empty() || batches.contains(&0) || runs == 0 {
+        return Err("name at least one model, positive batch sizes and at least one run".into());
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -11,9 +11,10 @@ use std::time::Instant;
 use futures_lite::future::block_on;
 use serde_json::json;
 use shiftscope::bench::export::{export_model, write_manifest, Manifest, ManifestEntry};
-use shiftscope::bench::{bench_case_async, floor_ms, input_tensor, matmul_peak_async, CaseResult, PeakMeasurement};
+use shiftscope::bench::{
+    bench_case_async, check_plan, input_values, matmul_peak_async, CaseResult, PeakMeasurement, PEAK_RUNS,
+};
 use shiftscope::models::{registry, Model, ModelConfig};
-use shiftscope::predict::to_f32_vec;
 use shiftscope::weights::load_model;
 use shiftscope::{Device, Error};
 
@@ -43,7 +44,6 @@ pub struct BenchOptions {
 
 /// A model to time, with where its weights came from.
 struct Subject {
-    name: String,
     config: ModelConfig,
     model: Model,
     source: String,
@@ -55,17 +55,12 @@ fn load_subject(name: &str, assets: &Path, device: &Device) -> Result<Subject, E
     let shipped = assets.join(format!("{name}.bpk"));
     if shipped.is_file() {
         let loaded = load_model(&shipped, None, device)?;
-        return Ok(Subject {
-            name: name.into(),
-            config: loaded.config,
-            model: loaded.model,
-            source: shipped.display().to_string(),
-        });
+        return Ok(Subject { config: loaded.config, model: loaded.model, source: shipped.display().to_string() });
     }
     let config = registry::find(name)?;
     device.seed(0);
     let model = config.init(device)?;
-    Ok(Subject { name: name.into(), config, model, source: "random initialisation (seed 0)".into() })
+    Ok(Subject { config, model, source: "random initialisation (seed 0)".into() })
 }
 
 fn clock() -> impl Fn() -> f64 {
@@ -75,9 +70,7 @@ fn clock() -> impl Fn() -> f64 {
 
 /// Runs the benchmark and prints a table (and JSON / exports on request).
 pub fn run(options: &BenchOptions) -> Result<ExitCode, Error> {
-    if options.batches.is_empty() || options.batches.contains(&0) || options.runs == 0 {
-        return Err(Error::InvalidConfig("--batches must be positive sizes and --runs at least 1".into()));
-    }
+    check_plan(&options.models, &options.batches, options.runs).map_err(Error::InvalidConfig)?;
     let device = Device::flex();
     let now = clock();
     // burn's CPU backend runs on rayon's pool, which RAYON_NUM_THREADS sizes.
@@ -87,10 +80,12 @@ pub fn run(options: &BenchOptions) -> Result<ExitCode, Error> {
         .filter(|&n: &usize| n > 0)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     eprintln!("measuring the CPU's matrix-product peak (1024³, {threads} threads)…");
-    let peak = block_on(matmul_peak_async(&device, 1024, (2, 10), &now))?;
+    let peak = block_on(matmul_peak_async(&device, 1024, PEAK_RUNS, &now))?;
     eprintln!("peak {:.1} GFLOP/s", peak.gflops());
     let mut results = Vec::new();
     let mut manifest = Manifest { models: Vec::new(), batches: options.batches.clone() };
+    // The peers get the largest batch's input and shiftscope's logits for it.
+    let export_batch = options.batches.iter().copied().max().unwrap_or(1);
     for name in &options.models {
         let subject = load_subject(name, &options.assets, &device)?;
         let cost = subject.config.cost();
@@ -102,7 +97,7 @@ pub fn run(options: &BenchOptions) -> Result<ExitCode, Error> {
         );
         for &batch in &options.batches {
             let started = Instant::now();
-            let (case, _) = block_on(bench_case_async(
+            let (case, logits) = block_on(bench_case_async(
                 name,
                 &subject.config,
                 &subject.model,
@@ -117,9 +112,12 @@ pub fn run(options: &BenchOptions) -> Result<ExitCode, Error> {
                 started.elapsed().as_secs_f64()
             );
             results.push(case);
+            if let (Some(dir), true) = (&options.export, batch == export_batch) {
+                let input = input_values(&subject.config, batch);
+                export_model(dir, name, &subject.config, &subject.model, (&input, &logits))?;
+            }
         }
-        if let Some(dir) = &options.export {
-            export_subject(dir, &subject, &options.batches, &device)?;
+        if options.export.is_some() {
             manifest.models.push(ManifestEntry {
                 name: name.clone(),
                 arch: subject.config.arch_name().into(),
@@ -143,15 +141,6 @@ pub fn run(options: &BenchOptions) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes the subject's files with the largest batch as the shared input.
-fn export_subject(dir: &Path, subject: &Subject, batches: &[usize], device: &Device) -> Result<(), Error> {
-    let batch = batches.iter().copied().max().unwrap_or(1);
-    let input = input_tensor(&subject.config, batch, device);
-    let values = to_f32_vec(input.clone());
-    let logits = to_f32_vec(subject.model.forward(input));
-    export_model(dir, &subject.name, &subject.config, &subject.model, (&values, &logits))
-}
-
 fn print_table(results: &[CaseResult], peak: &PeakMeasurement, threads: usize) {
     println!("shiftscope native CPU (burn flex, {threads} threads); peak {:.1} GFLOP/s (matmul 1024³)", peak.gflops());
     println!(
@@ -159,7 +148,7 @@ fn print_table(results: &[CaseResult], peak: &PeakMeasurement, threads: usize) {
         "model", "batch", "ms / batch", "ms / image", "GFLOP/s", "floor ms", "× floor"
     );
     for r in results {
-        let floor = floor_ms(2.0 * r.macs as f64 * r.batch as f64, peak.gflops());
+        let floor = r.floor_ms(peak.gflops());
         println!(
             "{:<17} {:>5} {:>12.2} {:>12.3} {:>10.1} {:>10.3} {:>9.1}",
             r.model,

@@ -95,13 +95,13 @@ enum Command {
         #[arg(long, value_delimiter = ',', default_values_t = bench::DEFAULT_MODELS.map(String::from))]
         models: Vec<String>,
         /// Batch sizes, comma-separated.
-        #[arg(long, value_delimiter = ',', default_values_t = [1, 8])]
+        #[arg(long, value_delimiter = ',', default_values_t = shiftscope::bench::DEFAULT_BATCHES)]
         batches: Vec<usize>,
         /// Timed runs per model and batch size.
-        #[arg(long, default_value_t = 30)]
+        #[arg(long, default_value_t = shiftscope::bench::DEFAULT_RUNS)]
         runs: usize,
         /// Untimed runs before them.
-        #[arg(long, default_value_t = 3)]
+        #[arg(long, default_value_t = shiftscope::bench::DEFAULT_WARMUP)]
         warmup: usize,
         /// Directory of the shipped weights.
         #[arg(long, default_value = "assets")]

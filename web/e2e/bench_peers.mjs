@@ -69,7 +69,7 @@ try {
       const page = await benchShiftscope(browser, server,
         { device, models: [model], source: '/bench', batches, runs: n, warmup, peak: 0, log });
       for (const c of page.cases) {
-        c.max_abs_diff = maxAbsDiff(c.logits, io.logits.values);
+        c.max_abs_diff = maxAbsDiff(c.logits, io.logits.data);
         delete c.logits;
         results.shiftscope[device].cases.push(c);
       }
@@ -77,7 +77,9 @@ try {
       results.ort[model] = { ...results.ort[model], [ep]: ort[model][ep] };
     }
   }
-  results.adapter = await adapterInfo(browser, server);
+  // The adapter the WebGPU runs saw, as ORT's page reports it.
+  results.adapter = Object.values(results.ort).map((byEp) => byEp.webgpu?.backendInfo?.adapter).find(Boolean)
+    ?? previous.adapter ?? null;
 } finally {
   await browser.close();
   await server.close();
@@ -86,20 +88,3 @@ writeFileSync(join(dir, 'browser.json'), `${JSON.stringify(results, null, 1)}\n`
 const markdown = report(dir);
 writeFileSync(join(dir, 'report.md'), markdown);
 console.log(`\n${markdown}\nwrote ${join(dir, 'report.md')}`);
-
-/** The WebGPU adapter Chromium offers (vendor, architecture, device, description). */
-async function adapterInfo(browserInstance, srv) {
-  const context = await browserInstance.newContext();
-  try {
-    const page = await context.newPage();
-    await page.goto(`${srv.origin}/ort/index.html`);
-    return await page.evaluate(async () => {
-      const adapter = await navigator.gpu?.requestAdapter();
-      if (!adapter) return null;
-      const { vendor, architecture, device, description } = adapter.info ?? {};
-      return { vendor, architecture, device, description, f16: adapter.features.has('shader-f16') };
-    });
-  } finally {
-    await context.close();
-  }
-}

@@ -9,21 +9,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parseSafetensors } from './ort/safetensors.mjs';
 
-/** The float32 tensors of a safetensors file: {name: {shape, values}}. */
+/** The float32 tensors of a safetensors file on disk: {name: {shape, data}}. */
 export function readSafetensors(path) {
   const bytes = readFileSync(path);
-  const headerLength = Number(bytes.readBigUInt64LE(0));
-  const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8'));
-  const tensors = {};
-  for (const [name, t] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
-    if (t.dtype !== 'F32') throw new Error(`${path}: ${name} is ${t.dtype}, expected F32`);
-    const [start, end] = t.data_offsets.map((o) => 8 + headerLength + o);
-    const copy = bytes.subarray(start, end);
-    tensors[name] = { shape: t.shape, values: new Float32Array(copy.buffer.slice(copy.byteOffset, copy.byteOffset + copy.length)) };
-  }
-  return tensors;
+  return parseSafetensors(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
 }
 
 const read = (dir, file) => (existsSync(join(dir, file)) ? JSON.parse(readFileSync(join(dir, file), 'utf8')) : null);

@@ -4,9 +4,9 @@
 //! shows a table plus the JSON the peer comparison reads
 //! (`#bench-json`, `data-state="done"` or `"failed"` on `#bench`).
 
-use shiftscope::bench::{bench_case_async, floor_ms, matmul_peak_async, CaseResult, PageParams};
-use shiftscope::classifier::Classifier;
+use shiftscope::bench::{bench_case_async, matmul_peak_async, PageParams, PEAK_RUNS};
 use shiftscope::models::{registry, Model, ModelConfig};
+use shiftscope::weights::{load_model_from_bytes, LoadedModel};
 use shiftscope::Device;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
@@ -28,18 +28,20 @@ async fn load(name: &str, params: &PageParams, device: &Device) -> Result<(Model
         let config_bytes = fetch_bytes(&format!("{source}/{name}/config.json"), |_, _| {}).await?;
         let config: ModelConfig = serde_json::from_slice(&config_bytes).map_err(|e| format!("{name}: config: {e}"))?;
         let weights = fetch_bytes(&format!("{source}/{name}/weights.safetensors"), |_, _| {}).await?;
-        let classifier = Classifier::from_bytes(weights, name, Some(&config), device).map_err(|e| e.to_string())?;
-        return Ok((classifier.config, classifier.model));
+        return loaded(load_model_from_bytes(weights, name, Some(&config), device));
     }
     if SHIPPED.contains(&name) {
         let card = engine::shipped_card(name).await?;
-        let classifier = engine::shipped_weights(&card, |_, _| {}).await?.load(device)?;
-        let classifier = std::rc::Rc::try_unwrap(classifier).map_err(|_| "the classifier is shared".to_string())?;
-        return Ok((classifier.config, classifier.model));
+        let weights = engine::shipped_weights(&card, |_, _| {}).await?;
+        return loaded(load_model_from_bytes(weights.bytes.to_vec(), name, None, device));
     }
     let config = registry::find(name).map_err(|e| e.to_string())?;
     let model = config.init(device).map_err(|e| e.to_string())?;
     Ok((config, model))
+}
+
+fn loaded(result: shiftscope::Result<LoadedModel>) -> Result<(ModelConfig, Model), String> {
+    result.map(|l| (l.config, l.model)).map_err(|e| e.to_string())
 }
 
 /// Runs every configuration, reporting lines as they finish.
@@ -55,7 +57,7 @@ async fn run(params: PageParams, say: &dyn Fn(String)) -> Result<serde_json::Val
     let now = engine::now_ms;
     let peak = match params.peak_side {
         0 => None,
-        side => Some(matmul_peak_async(&device, side, (2, 10), &now).await.map_err(|e| e.to_string())?),
+        side => Some(matmul_peak_async(&device, side, PEAK_RUNS, &now).await.map_err(|e| e.to_string())?),
     };
     if let Some(peak) = &peak {
         say(format!("peak {:.1} GFLOP/s (matmul {}³)", peak.gflops(), peak.side));
@@ -65,11 +67,11 @@ async fn run(params: PageParams, say: &dyn Fn(String)) -> Result<serde_json::Val
         let (config, model) = load(name, &params, &device).await?;
         for &batch in &params.batches {
             gloo::timers::future::TimeoutFuture::new(0).await;
-            let (case, logits): (CaseResult, Vec<f32>) =
+            let (case, logits) =
                 bench_case_async(name, &config, &model, batch, (params.warmup, params.runs), &device, &now)
                     .await
                     .map_err(|e| e.to_string())?;
-            let floor = peak.as_ref().map(|p| floor_ms(2.0 * case.macs as f64 * batch as f64, p.gflops()));
+            let floor = peak.as_ref().map(|p| case.floor_ms(p.gflops()));
             let versus = floor.map(|f| format!(", {:.1}× the floor", case.summary.median_ms / f)).unwrap_or_default();
             say(format!("{name} batch {batch}: {:.2} ms per image{versus}", case.per_image_ms()));
             let mut json = case.to_json();

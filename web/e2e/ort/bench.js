@@ -4,6 +4,7 @@
 // logits with the file's, and times session.run including the download of
 // the logits to the CPU (the default output location), like shiftscope's
 // own timing. One onnxruntime-web bundle per page: use a new page per EP.
+import { parseSafetensors } from './safetensors.mjs';
 
 /** EP name → [dist bundle, ORT execution provider]. */
 const EPS = {
@@ -24,20 +25,6 @@ async function loadOrt(bundle) {
     loaded = { bundle, ort };
   }
   return loaded.ort;
-}
-
-/** {name: {shape, data: Float32Array}} of a safetensors file (F32 tensors only). */
-export function parseSafetensors(buffer) {
-  const n = Number(new DataView(buffer).getBigUint64(0, true));
-  const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 8, n)));
-  const tensors = {};
-  for (const [name, info] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
-    if (info.dtype !== 'F32') throw new Error(`safetensors tensor ${name}: dtype ${info.dtype}, only F32 is supported`);
-    const [begin, end] = info.data_offsets;
-    tensors[name] = { shape: info.shape, data: new Float32Array(buffer.slice(8 + n + begin, 8 + n + end)) };
-  }
-  return tensors;
 }
 
 async function fetchBytes(url) {
@@ -91,7 +78,7 @@ async function adapterInfo() {
   const adapter = await navigator.gpu.requestAdapter();
   if (!adapter) return null;
   const { vendor, architecture, device, description } = adapter.info ?? {};
-  return { vendor, architecture, device, description };
+  return { vendor, architecture, device, description, f16: adapter.features.has('shader-f16') };
 }
 
 const median = (xs) => {

@@ -34,7 +34,7 @@ for (const device of ['webgpu', 'cpu']) {
         { device, models: [MODEL], source: '/bench', batches: [1, 2], runs: 3, warmup: 1, peak: 256, log: () => {} });
       assert.equal(result.device, device);
       assert.ok(result.peak_gflops > 0, 'the matrix-product peak is measured');
-      const expected = readSafetensors(join(exportDir, MODEL, 'io.safetensors')).logits.values;
+      const expected = readSafetensors(join(exportDir, MODEL, 'io.safetensors')).logits.data;
       assert.deepEqual(result.cases.map((c) => c.batch), [1, 2]);
       for (const c of result.cases) {
         assert.equal(c.samples_ms.length, 3);
