@@ -83,8 +83,17 @@ pub struct ModelCard {
     pub test_top1_first1000: f64,
     /// Accuracy of every storage type that was tried.
     pub storages: Vec<StorageAccuracy>,
-    /// `(epoch, test top-1 %)` after each training epoch.
+    /// `(epoch, top-1 %)` after each training epoch, on `curve_split`.
     pub curve: Vec<(usize, f64)>,
+    /// The images `curve` was measured on: the test split (shiftscope's
+    /// own trainer) or images held out of the training split (the GPU
+    /// trainer, which never reads the test split).
+    #[serde(default = "test_split")]
+    pub curve_split: String,
+}
+
+fn test_split() -> String {
+    "test".into()
 }
 
 #[cfg(test)]

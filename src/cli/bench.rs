@@ -14,7 +14,7 @@ use shiftscope::bench::export::{export_model, write_manifest, Manifest, Manifest
 use shiftscope::bench::{
     bench_case_async, check_plan, input_values, matmul_peak_async, CaseResult, PeakMeasurement, PEAK_RUNS,
 };
-use shiftscope::models::{registry, Model, ModelConfig};
+use shiftscope::models::{Model, ModelConfig};
 use shiftscope::weights::load_model;
 use shiftscope::{Device, Error};
 
@@ -26,7 +26,8 @@ pub const DEFAULT_MODELS: [&str; 5] =
 /// What `bench` is asked to do.
 #[derive(Debug, Clone)]
 pub struct BenchOptions {
-    /// Shipped model names (weights from `assets`) or registry variants.
+    /// Shipped model names (weights from `assets`), registry variants or
+    /// model config JSON files.
     pub models: Vec<String>,
     /// Batch sizes.
     pub batches: Vec<usize>,
@@ -50,14 +51,15 @@ struct Subject {
 }
 
 /// Shipped weights when `assets/<name>.bpk` exists, else a registry variant
-/// with seeded random weights (latency does not depend on the values).
+/// or a model config JSON file with seeded random weights (latency does
+/// not depend on the values).
 fn load_subject(name: &str, assets: &Path, device: &Device) -> Result<Subject, Error> {
     let shipped = assets.join(format!("{name}.bpk"));
     if shipped.is_file() {
         let loaded = load_model(&shipped, None, device)?;
         return Ok(Subject { config: loaded.config, model: loaded.model, source: shipped.display().to_string() });
     }
-    let config = registry::find(name)?;
+    let config = super::resolve_model(Some(name))?.expect("a name was given");
     device.seed(0);
     let model = config.init(device)?;
     Ok(Subject { config, model, source: "random initialisation (seed 0)".into() })

@@ -59,7 +59,9 @@ fn cpu_description() -> String {
 }
 
 /// Writes `<out>/<name>.bpk` and `<out>/<name>.json` for the run in `run`:
-/// its finished model, or with `epoch` the checkpoint of that epoch.
+/// its finished model, or with `epoch` the checkpoint of that epoch. A run
+/// of the GPU trainer (`train.json` with a `trainer`) ships its
+/// `model.safetensors`, with the trainer's command and machine.
 pub fn run(
     run: &Path,
     epoch: Option<usize>,
@@ -72,17 +74,23 @@ pub fn run(
     let name = config.variant.clone().unwrap_or_else(|| run_name.clone());
     let device = Device::flex();
     let trained = run.join("model.bpk");
-    let model = match epoch {
-        Some(epoch) if epoch < config.epochs => checkpoint_model(run, epoch, &config, &device)?,
-        _ if trained.exists() => load_model(&trained, None, &device)?.model,
-        _ => {
+    let external = run.join("model.safetensors");
+    let model = match (&config.trainer, epoch) {
+        (Some(_), Some(_)) => {
+            return Err(Error::InvalidConfig("--epoch applies to shiftscope's own runs; this run has one model".into()))
+        }
+        (Some(_), None) => load_model(&external, Some(&config.model), &device)?.model,
+        (None, Some(epoch)) if epoch < config.epochs => checkpoint_model(run, epoch, &config, &device)?,
+        (None, _) if trained.exists() => load_model(&trained, None, &device)?.model,
+        (None, _) => {
             return Err(Error::InvalidConfig(format!(
                 "{} has no model.bpk: the run has not finished (ship a checkpoint with --epoch)",
                 run.display()
             )))
         }
     };
-    let epochs = epoch.unwrap_or(config.epochs).min(config.epochs);
+    let finished = config.trainer.as_ref().and_then(|t| t.epochs_done()).unwrap_or(config.epochs);
+    let epochs = epoch.unwrap_or(finished).min(config.epochs);
     let (train, test) = load_data(&config.model, data, None)?;
     let test = Arc::new(test);
     let f32_top1 = top1(&model, &test, &config.model, &device)?;
@@ -119,8 +127,11 @@ pub fn run(
     let data_name = data.file_name().unwrap_or_default().to_string_lossy().into_owned();
     let data_arg = format!("../shared/datasets/{data_name}");
     let (mut curve, mut wall_time_s) = curve_and_time(run, epochs)?;
-    let mut command = config.command_line(&data_arg, &format!("runs/{run_name}"));
-    if epochs < config.epochs {
+    let mut command = match &config.trainer {
+        Some(trainer) => trainer.command.clone(),
+        None => config.command_line(&data_arg, &format!("runs/{run_name}")),
+    };
+    if epochs < config.epochs && config.trainer.is_none() {
         command.push_str(&format!(" --stop-after {epochs}"));
     }
     let mut epochs = epochs;
@@ -156,13 +167,19 @@ pub fn run(
         scheduled_epochs: config.epochs + config.init_from.as_ref().map_or(0, |i| i.epoch),
         seed: config.seed,
         wall_time_s,
-        trained_on: trained_on.unwrap_or_else(cpu_description),
+        trained_on: trained_on
+            .or_else(|| config.trainer.as_ref().map(|t| t.machine.clone()))
+            .unwrap_or_else(cpu_description),
         command,
         eval_command: format!("shiftscope eval --weights assets/{file} {data_arg}"),
         test_top1,
         test_top1_first1000: first1000,
         storages,
         curve,
+        curve_split: match config.trainer {
+            Some(_) => "held out of the training split".into(),
+            None => "test".into(),
+        },
     };
     let card_path = out.join(format!("{name}.json"));
     let json = serde_json::to_string_pretty(&card).expect("cards serialise");

@@ -3,12 +3,31 @@
 use std::process::ExitCode;
 
 use serde_json::json;
-use shiftscope::models::registry::variants;
+use shiftscope::models::registry::{variants, PaperFigures};
+use shiftscope::models::ModelConfig;
 use shiftscope::Error;
 
-/// Prints every variant as a table or as JSON.
-pub fn run(as_json: bool) -> Result<ExitCode, Error> {
-    let rows = variants();
+/// One line of the table.
+struct Row {
+    name: String,
+    summary: String,
+    config: ModelConfig,
+    paper: Option<PaperFigures>,
+}
+
+/// Prints every variant, then the `extra` named configs (e.g. ones planned
+/// for training), as a table or as JSON.
+pub fn run(as_json: bool, extra: &[(String, ModelConfig)]) -> Result<ExitCode, Error> {
+    let rows: Vec<Row> = variants()
+        .into_iter()
+        .map(|v| Row { name: v.name.into(), summary: v.summary.into(), config: v.config, paper: v.paper })
+        .chain(extra.iter().map(|(name, config)| Row {
+            name: name.clone(),
+            summary: "config file".into(),
+            config: config.clone(),
+            paper: None,
+        }))
+        .collect();
     if as_json {
         let list: Vec<_> = rows
             .iter()
@@ -26,6 +45,7 @@ pub fn run(as_json: bool) -> Result<ExitCode, Error> {
                     "paper_params_m": v.paper.map(|p| p.params_m),
                     "paper_gflops": v.paper.map(|p| p.gmacs),
                     "paper_top1": v.paper.and_then(|p| p.top1),
+                    "config": v.config,
                 })
             })
             .collect();

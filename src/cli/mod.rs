@@ -32,6 +32,9 @@ enum Command {
         /// Print a JSON array instead of a table.
         #[arg(long)]
         json: bool,
+        /// Model config JSON files to list after the variants (named by
+        /// file stem), e.g. configs planned for training.
+        configs: Vec<PathBuf>,
     },
     /// Classify images and print the top-5 classes of each.
     Predict {
@@ -90,8 +93,8 @@ enum Command {
     /// with the CPU's measured peak and each model's floor; `--export` also
     /// writes the files the peer benchmarks read (`scripts/bench/`).
     Bench {
-        /// Shipped models (weights from --assets) or registry variants
-        /// (random weights), comma-separated.
+        /// Shipped models (weights from --assets), registry variants or model
+        /// config JSON files (random weights), comma-separated.
         #[arg(long, value_delimiter = ',', default_values_t = bench::DEFAULT_MODELS.map(String::from))]
         models: Vec<String>,
         /// Batch sizes, comma-separated.
@@ -211,7 +214,17 @@ impl TrainArgs {
 /// Runs one command; `Ok` carries the exit code for partial failures.
 pub fn run(args: Args) -> Result<ExitCode, Error> {
     match args.command {
-        Command::Info { json } => info::run(json),
+        Command::Info { json, configs } => {
+            let extra = configs
+                .iter()
+                .map(|path| {
+                    let name = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+                    let config = resolve_model(Some(&path.to_string_lossy()))?.expect("a path was given");
+                    Ok((name, config))
+                })
+                .collect::<Result<Vec<_>, Error>>()?;
+            info::run(json, &extra)
+        }
         Command::Predict { model, weights, top, json, images } => {
             predict::run(resolve_model(model.as_deref())?.as_ref(), &weights, top, json, &images)
         }
@@ -231,7 +244,7 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
 }
 
 /// A registry name or the path of a config JSON file.
-fn resolve_model(model: Option<&str>) -> Result<Option<ModelConfig>, Error> {
+pub(crate) fn resolve_model(model: Option<&str>) -> Result<Option<ModelConfig>, Error> {
     let Some(model) = model else { return Ok(None) };
     let path = Path::new(model);
     if model.ends_with(".json") || path.is_file() {

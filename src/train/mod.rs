@@ -65,6 +65,31 @@ pub struct TrainConfig {
     /// schedule).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init_from: Option<InitFrom>,
+    /// Set when another program trained the run (`scripts/gpu/train.py`):
+    /// then the fields above describe its recipe, and this says how it ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trainer: Option<ExternalTrainer>,
+}
+
+/// How a run trained outside shiftscope was made (the GPU trainer writes
+/// it into `train.json`; `shiftscope card` copies it onto the card).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExternalTrainer {
+    /// The command line that trains the run again.
+    pub command: String,
+    /// The machine and software it ran on.
+    pub machine: String,
+    /// Everything else it recorded: the full recipe, the epochs it
+    /// finished, images per second, which weights it kept.
+    #[serde(default)]
+    pub details: serde_json::Value,
+}
+
+impl ExternalTrainer {
+    /// Epochs the run finished (its schedule may have planned more).
+    pub fn epochs_done(&self) -> Option<usize> {
+        self.details.get("epochs_done")?.as_u64().map(|e| e as usize)
+    }
 }
 
 /// A checkpoint of another run that a run starts from.
@@ -93,6 +118,7 @@ impl TrainConfig {
             seed: 0,
             limit_per_class: None,
             init_from: None,
+            trainer: None,
         }
     }
 }
