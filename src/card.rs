@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::calibration::Calibration;
 use crate::models::ModelConfig;
 
 /// Lower-case hex SHA-256 of `bytes`.
@@ -90,6 +91,10 @@ pub struct ModelCard {
     /// trainer, which never reads the test split).
     #[serde(default = "test_split")]
     pub curve_split: String,
+    /// How often the shipped file's top class is right at each confidence
+    /// on the test split, and below which confidence it is mostly wrong.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<Calibration>,
 }
 
 fn test_split() -> String {

@@ -4,17 +4,23 @@
 use burn::data::dataloader::DataLoader;
 use serde::Serialize;
 
+use crate::calibration::Calibration;
 use crate::data::BatchLoader;
 use crate::error::{Error, Result};
 use crate::models::Model;
 
-/// Counts of (true class, predicted class) pairs.
+/// Counts of (true class, predicted class) pairs, and how sure the model
+/// was of each prediction.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Evaluation {
     /// Class names in label order.
     pub classes: Vec<String>,
     /// `confusion[truth][predicted]` image counts.
     pub confusion: Vec<Vec<usize>>,
+    /// `(top-class probability, right?)` per image, in evaluation order
+    /// (empty when only the classes were tallied).
+    #[serde(skip)]
+    pub confidences: Vec<(f32, bool)>,
 }
 
 impl Evaluation {
@@ -25,7 +31,12 @@ impl Evaluation {
         for (&truth, &predicted) in labels.iter().zip(predictions) {
             confusion[truth][predicted] += 1;
         }
-        Self { classes, confusion }
+        Self { classes, confusion, confidences: vec![] }
+    }
+
+    /// Reliability of the top class, from the recorded confidences.
+    pub fn calibration(&self) -> Calibration {
+        Calibration::from_samples(&self.confidences)
     }
 
     /// Number of images evaluated.
@@ -69,20 +80,27 @@ impl Evaluation {
     }
 }
 
-/// Runs `model` over every batch of `loader` and tallies its predictions.
+/// Runs `model` over every batch of `loader` and tallies its predictions
+/// and their top-class probabilities.
 pub fn evaluate(model: &Model, loader: &BatchLoader, classes: Vec<String>) -> Result<Evaluation> {
     let mut labels = vec![];
     let mut predictions = vec![];
+    let mut top_probabilities = vec![];
+    let fail = |e: String| Error::InvalidConfig(format!("readback failed: {e}"));
     for batch in loader.iter() {
         let batch = batch.map_err(|e| Error::InvalidConfig(format!("reading a batch failed: {e}")))?;
-        let predicted = model.forward(batch.images).argmax(1);
-        let read = |data: burn::tensor::TensorData| {
-            data.try_into_vec_as::<i64>().map_err(|e| Error::InvalidConfig(format!("readback failed: {e:?}")))
-        };
-        predictions.extend(read(predicted.into_data())?.into_iter().map(|p| p as usize));
-        labels.extend(read(batch.targets.into_data())?.into_iter().map(|l| l as usize));
+        let probabilities = burn::tensor::activation::softmax(model.forward(batch.images), 1);
+        let (top, predicted) = probabilities.max_dim_with_indices(1);
+        let read_ints =
+            |data: burn::tensor::TensorData| data.try_into_vec_as::<i64>().map_err(|e| fail(format!("{e:?}")));
+        predictions.extend(read_ints(predicted.into_data())?.into_iter().map(|p| p as usize));
+        labels.extend(read_ints(batch.targets.into_data())?.into_iter().map(|l| l as usize));
+        top_probabilities.extend(top.into_data().try_into_vec_as::<f32>().map_err(|e| fail(format!("{e:?}")))?);
     }
-    Ok(Evaluation::from_predictions(classes, &labels, &predictions))
+    let mut evaluation = Evaluation::from_predictions(classes, &labels, &predictions);
+    evaluation.confidences =
+        top_probabilities.into_iter().zip(labels.iter().zip(&predictions)).map(|(p, (l, q))| (p, l == q)).collect();
+    Ok(evaluation)
 }
 
 #[cfg(test)]

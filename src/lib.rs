@@ -16,14 +16,15 @@
 //!   activation summaries for the visualisation panel;
 //! - [`bench`]: the latency benchmark the `bench` command and the app's
 //!   bench page share (and the peers' export files);
-//! - [`classifier`], [`card`], [`image_check`] and [`latency`]: what the
-//!   browser app runs on (and the native tests cover);
+//! - [`classifier`], [`card`], [`calibration`], [`image_check`] and
+//!   [`latency`]: what the browser app runs on (and the native tests cover);
 //! - `data`, `train`, `eval` (native only): ImageFolder datasets, training
 //!   on burn's learner, and evaluation.
 
 #![warn(missing_docs)]
 
 pub mod bench;
+pub mod calibration;
 pub mod card;
 pub mod classifier;
 #[cfg(not(target_arch = "wasm32"))]

@@ -10,11 +10,9 @@ use std::sync::Arc;
 use shiftscope::card::{sha256_hex, ModelCard};
 use shiftscope::data::{load_split, BatchLoader};
 use shiftscope::eval::evaluate;
+use shiftscope::models::registry::SHIPPED;
 use shiftscope::weights::load_model;
 use shiftscope::Device;
-
-/// The weights the web app ships, headline models first.
-const SHIPPED: [&str; 3] = ["s2mlpv2_compact", "asmlp_compact", "mixer_compact"];
 
 fn assets() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets")

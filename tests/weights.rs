@@ -52,7 +52,7 @@ fn f16_and_int8_drift_stays_small() {
 #[test]
 fn compact_variants_shrink_to_half_and_a_quarter() {
     let device = device();
-    for name in ["s2mlpv2_compact", "asmlp_compact", "mixer_compact"] {
+    for name in registry::SHIPPED {
         let config = registry::find(name).unwrap();
         let model = config.init(&device).unwrap();
         let size = |dtype| to_burnpack_bytes(&model, &config, dtype).unwrap().len();

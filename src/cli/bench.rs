@@ -14,14 +14,14 @@ use shiftscope::bench::export::{export_model, write_manifest, Manifest, Manifest
 use shiftscope::bench::{
     bench_case_async, check_plan, input_values, matmul_peak_async, CaseResult, PeakMeasurement, PEAK_RUNS,
 };
+use shiftscope::models::registry::SHIPPED;
 use shiftscope::models::{Model, ModelConfig};
 use shiftscope::weights::load_model;
 use shiftscope::{Device, Error};
 
-/// The models timed when none are named: the shipped compact ones and the
-/// two full-size variants the issue names.
-pub const DEFAULT_MODELS: [&str; 5] =
-    ["s2mlpv2_compact", "asmlp_compact", "mixer_compact", "s2mlpv2_small7", "asmlp_tiny"];
+/// The models timed when none are named: the shipped ones and two
+/// full-size paper variants.
+pub const DEFAULT_MODELS: [&str; 5] = [SHIPPED[0], SHIPPED[1], SHIPPED[2], "s2mlpv2_small7", "asmlp_tiny"];
 
 /// What `bench` is asked to do.
 #[derive(Debug, Clone)]

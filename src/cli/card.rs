@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use shiftscope::card::{sha256_hex, DatasetInfo, ModelCard, StorageAccuracy};
 use shiftscope::data::{BatchLoader, ImageSet};
-use shiftscope::eval::evaluate;
+use shiftscope::eval::{evaluate, Evaluation};
 use shiftscope::models::Model;
 use shiftscope::train::{checkpoint_model, load_data, saved_config};
 use shiftscope::weights::{load_model, load_model_from_bytes, to_burnpack_bytes, StorageDType};
@@ -20,14 +20,23 @@ const MAX_STORAGE_LOSS: f64 = 0.3;
 /// Largest shipped file.
 const MAX_BYTES: usize = 4_000_000;
 
+fn evaluation(
+    model: &Model,
+    set: &Arc<ImageSet>,
+    config: &shiftscope::models::ModelConfig,
+    device: &Device,
+) -> Result<Evaluation, Error> {
+    let loader = BatchLoader::evaluation(set.clone(), 250, config.preprocess(), device);
+    evaluate(model, &loader, set.classes.clone())
+}
+
 fn top1(
     model: &Model,
     set: &Arc<ImageSet>,
     config: &shiftscope::models::ModelConfig,
     device: &Device,
 ) -> Result<f64, Error> {
-    let loader = BatchLoader::evaluation(set.clone(), 250, config.preprocess(), device);
-    Ok(evaluate(model, &loader, set.classes.clone())?.top1())
+    Ok(evaluation(model, set, config, device)?.top1())
 }
 
 /// `(epoch, valid top-1)` rows and the cumulative seconds of a run's
@@ -118,7 +127,8 @@ pub fn run(
 
     // Measured on the written file, as `eval` would.
     let shipped = load_model(&weights_path, None, &device)?.model;
-    let test_top1 = top1(&shipped, &test, &config.model, &device)?;
+    let shipped_evaluation = evaluation(&shipped, &test, &config.model, &device)?;
+    let test_top1 = shipped_evaluation.top1();
     let first1000 = top1(&shipped, &Arc::new(test.first_per_class(100)), &config.model, &device)?;
     if (first1000 - test_top1).abs() > 1.5 {
         eprintln!("warning: the first-1000 accuracy {first1000:.2}% is over 1.5 points from the full {test_top1:.2}%");
@@ -180,6 +190,7 @@ pub fn run(
             Some(_) => "held out of the training split".into(),
             None => "test".into(),
         },
+        calibration: Some(shipped_evaluation.calibration()),
     };
     let card_path = out.join(format!("{name}.json"));
     let json = serde_json::to_string_pretty(&card).expect("cards serialise");

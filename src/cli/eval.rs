@@ -36,6 +36,7 @@ pub fn run(
     let classes = test.classes.clone();
     let loader = BatchLoader::evaluation(Arc::new(test), 250, preprocess, &device);
     let evaluation = evaluate(&loaded.model, &loader, classes)?;
+    let calibration = evaluation.calibration();
     if as_json {
         let value = serde_json::json!({
             "weights": weights.display().to_string(),
@@ -44,10 +45,11 @@ pub fn run(
             "per_class": evaluation.per_class(),
             "classes": evaluation.classes,
             "confusion": evaluation.confusion,
+            "calibration": calibration,
         });
         println!("{}", serde_json::to_string_pretty(&value).expect("JSON of plain values"));
     } else {
-        print!("{}", evaluation.report());
+        print!("{}\n{}", evaluation.report(), calibration.report());
     }
     Ok(ExitCode::SUCCESS)
 }

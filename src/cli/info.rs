@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use serde_json::json;
-use shiftscope::models::registry::{variants, PaperFigures};
+use shiftscope::models::registry::{variants, PaperFigures, SHIPPED};
 use shiftscope::models::ModelConfig;
 use shiftscope::Error;
 
@@ -46,6 +46,7 @@ pub fn run(as_json: bool, extra: &[(String, ModelConfig)]) -> Result<ExitCode, E
                     "paper_gflops": v.paper.map(|p| p.gmacs),
                     "paper_top1": v.paper.and_then(|p| p.top1),
                     "config": v.config,
+                    "shipped": SHIPPED.contains(&v.name.as_str()),
                 })
             })
             .collect();

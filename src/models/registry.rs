@@ -8,6 +8,11 @@ use super::{ArchConfig, ModelConfig};
 use crate::error::{Error, Result};
 use crate::preprocess::Preprocess;
 
+/// The variants whose weights the project ships (`assets/<name>.bpk` and
+/// its card), headline model first: the page, the tests and `bench` read
+/// this list.
+pub const SHIPPED: [&str; 3] = ["s2mlpv2_compact", "asmlp_compact", "mixer_compact"];
+
 /// Figures a paper reports for a variant (ImageNet-1k, 224×224).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PaperFigures {
@@ -191,6 +196,14 @@ mod tests {
         // Split-attention costs C·C/4 + C/4 + C/4·3C + 3C per block.
         let per_block = |c: u64| c * (c / 4) + c / 4 + (c / 4) * 3 * c + 3 * c;
         assert_eq!(with - without, 2 * per_block(64) + 4 * per_block(128));
+    }
+
+    /// `info --json` lists variants in registry order, and the browser
+    /// tests take the shipped ones from it in the picker's order.
+    #[test]
+    fn shipped_variants_are_registered_in_shipping_order() {
+        let registered: Vec<&str> = variants().iter().map(|v| v.name).filter(|n| SHIPPED.contains(n)).collect();
+        assert_eq!(registered, SHIPPED);
     }
 
     #[test]

@@ -14,7 +14,7 @@ const mb = (bytes) => `${(bytes / 1e6).toFixed(2)} MB`;
 const wasm = readdirSync(h.DIST).find((f) => f.endsWith('.wasm'));
 const wasmBytes = readFileSync(join(h.DIST, wasm));
 console.log(`wasm: ${mb(wasmBytes.length)} raw, ${mb(gzipSync(wasmBytes, { level: 9 }).length)} gzip (${wasm})`);
-const models = ['s2mlpv2_compact', 'asmlp_compact', 'mixer_compact'];
+const models = h.shippedModels();
 for (const model of models) {
   const card = JSON.parse(readFileSync(join(h.ROOT, 'assets', `${model}.json`), 'utf8'));
   console.log(`weights ${model}: ${mb(statSync(join(h.ROOT, 'assets', card.file)).size)} (${card.storage})`);

@@ -196,6 +196,9 @@ pub fn App() -> Html {
     };
 
     let busy = !matches!(state.phase, Phase::Ready | Phase::NoModel);
+    // The card of the model that made the shown prediction (none for the
+    // visitor's own weights).
+    let outcome_card = state.cards.iter().find(|c| c.name == state.outcome.model);
     html! {
         <div class={classes!("app", (*dragging).then_some("dragging"))}>
             <header>
@@ -221,7 +224,9 @@ pub fn App() -> Html {
                         <Examples on_pick={on_example} />
                     </section>
                     <Predictions predictions={state.outcome.predictions.clone()} source={state.outcome.source.clone()}
-                        model={state.outcome.model.clone()} updates={state.updates} />
+                        model={state.outcome.model.clone()} updates={state.updates}
+                        classes={outcome_card.map(|c| c.dataset.classes.clone()).unwrap_or_default()}
+                        unsure_below={outcome_card.and_then(|c| c.calibration.as_ref()).and_then(|c| c.unsure_below)} />
                     <div class="models">
                         <ModelPicker cards={state.cards.clone()} active={state.active.clone()}
                             active_card={state.active_card.clone()} on_select={on_select} busy={busy} />

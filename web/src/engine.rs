@@ -16,8 +16,7 @@ use shiftscope::Device;
 
 use crate::fetch::{fetch_fresh, fetch_verified};
 
-/// The shipped models, in the order the picker lists them.
-pub const SHIPPED: [&str; 3] = ["s2mlpv2_compact", "asmlp_compact", "mixer_compact"];
+pub use shiftscope::models::registry::SHIPPED;
 
 /// Which backend runs the model, and why.
 #[derive(Debug, Clone, PartialEq)]

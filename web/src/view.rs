@@ -121,7 +121,19 @@ fn training_note(card: &ModelCard) -> String {
     } else {
         format!("{} epochs", card.epochs)
     };
-    format!("{schedule}, {:.1} h on CPU", card.wall_time_s / 3600.0)
+    let time = if card.wall_time_s >= 3600.0 {
+        format!("{:.1} h", card.wall_time_s / 3600.0)
+    } else {
+        format!("{:.0} min", card.wall_time_s / 60.0)
+    };
+    // shiftscope's trainer names the CPU and "burn flex"; the GPU trainer
+    // starts with the GPU's name (or "CPU (" when it ran on one).
+    let machine = card.trained_on.split(',').next().unwrap_or_default();
+    if card.trained_on.contains("burn flex") || machine.starts_with("CPU") {
+        format!("{schedule}, {time} on CPU")
+    } else {
+        format!("{schedule}, {time} on an {machine}")
+    }
 }
 
 /// `s2mlpv2_compact` → `S²-MLPv2 compact`.
@@ -147,6 +159,32 @@ pub struct PredictionsProps {
     pub model: String,
     /// Results shown so far.
     pub updates: u64,
+    /// The classes the model tells apart, in label order (from its card;
+    /// empty for weights without one).
+    pub classes: Vec<String>,
+    /// Top-class probability below which the model is right less than half
+    /// the time on its test split (from its card's calibration).
+    pub unsure_below: Option<f64>,
+}
+
+/// Whether the top prediction falls where the model is mostly wrong.
+fn unsure(props: &PredictionsProps) -> bool {
+    match (props.unsure_below, props.predictions.first()) {
+        (Some(threshold), Some(top)) => top.probability < threshold as f32,
+        _ => false,
+    }
+}
+
+/// What the model is not sure of, in words: its two likeliest classes and
+/// why the page will not call either an answer.
+fn unsure_text(props: &PredictionsProps, threshold: f64) -> String {
+    let labels: Vec<&str> = props.predictions.iter().take(2).map(|p| p.label.as_str()).collect();
+    format!(
+        "Not sure: perhaps a {}. When its top class gets less than {:.0} %, this model is right less than half \
+         the time on CIFAR-10 test images.",
+        labels.join(", perhaps a "),
+        100.0 * threshold
+    )
 }
 
 /// The top-5 as labelled probability bars.
@@ -161,7 +199,11 @@ pub fn Predictions(props: &PredictionsProps) -> Html {
             if !props.predictions.is_empty() {
                 <p class="hint" id="classified-by">{ format!("{} · by {}", props.source, pretty_name(&props.model)) }</p>
             }
-            <ol id="predictions" data-source={props.source.clone()} data-model={props.model.clone()} data-updates={props.updates.to_string()}>
+            if let (true, Some(threshold)) = (unsure(props), props.unsure_below) {
+                <p id="unsure" class="unsure" role="note">{ unsure_text(props, threshold) }</p>
+            }
+            <ol id="predictions" class={classes!(unsure(props).then_some("unsure"))} data-unsure={unsure(props).to_string()}
+                data-source={props.source.clone()} data-model={props.model.clone()} data-updates={props.updates.to_string()}>
                 { for props.predictions.iter().map(|p| html! {
                     <li data-class={p.class.to_string()} data-label={p.label.clone()} data-probability={p.probability.to_string()}>
                         <span class="label">{ &p.label }</span>
@@ -170,6 +212,12 @@ pub fn Predictions(props: &PredictionsProps) -> Html {
                     </li>
                 }) }
             </ol>
+            if !props.classes.is_empty() {
+                <p id="known-classes" class="hint">
+                    { format!("It knows only these {} classes: {}. Anything else gets the nearest of them.",
+                        props.classes.len(), props.classes.join(", ")) }
+                </p>
+            }
         </section>
     }
 }

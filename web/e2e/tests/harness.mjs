@@ -149,9 +149,19 @@ export async function pasteFile(page, name, bytes, type) {
   }, { name, data: Buffer.from(bytes).toString('base64'), type });
 }
 
+/** The shipped model names, in the picker's order (the core registry's `SHIPPED`, via `shiftscope info --json`). */
+export function shippedModels() {
+  const out = execFileSync(cliBin(), ['info', '--json'], { encoding: 'utf8' });
+  return JSON.parse(out).filter((v) => v.shipped).map((v) => v.name);
+}
+
+function cliBin() {
+  return process.env.SHIFTSCOPE_BIN ?? join(ROOT, 'target', 'debug', 'shiftscope');
+}
+
 /** The native CLI's top-5 for an image and weights. */
 export function cliTop5(image, weights) {
-  const bin = process.env.SHIFTSCOPE_BIN ?? join(ROOT, 'target', 'debug', 'shiftscope');
+  const bin = cliBin();
   const out = execFileSync(bin, ['predict', '--weights', weights, '--top', '5', '--json', image], { encoding: 'utf8' });
   return JSON.parse(out)[0].top;
 }

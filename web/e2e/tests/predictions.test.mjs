@@ -1,8 +1,11 @@
 // The page's top-5 equals the native CLI's for the same image and weights
 // (probabilities within 1e-3), on WebGPU (SwiftShader) and on the CPU
-// fallback, through every input: file picker, drop, paste, example button.
+// fallback, through every input: file picker, drop, paste, example button;
+// the page says it is unsure exactly when the top class is below the card's
+// calibrated threshold, and names the classes the model knows.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as h from './harness.mjs';
 import { EXAMPLES } from './files.mjs';
@@ -33,10 +36,11 @@ for (const webgpu of [true, false]) {
       if (!webgpu) assert.match(status.text, /CPU \(wasm\) — /, 'the page says why it runs on the CPU');
       await h.screenshot(page, `${path}-ready`);
       const models = await page.$$eval('#model option', (options) => options.map((o) => o.value));
-      assert.deepEqual(models, ['s2mlpv2_compact', 'asmlp_compact', 'mixer_compact']);
+      assert.deepEqual(models, h.shippedModels());
       for (const [m, model] of models.entries()) {
         if (m > 0) await h.useModel(page, model);
         const weights = join(h.ROOT, 'assets', `${model}.bpk`);
+        const card = JSON.parse(readFileSync(join(h.ROOT, 'assets', `${model}.json`), 'utf8'));
         const images = m === 0 ? [0, 1, 2, 3] : [m];
         for (const i of images) {
           const before = await h.counters(page);
@@ -45,7 +49,15 @@ for (const webgpu of [true, false]) {
           assert.equal(shown.messageKind, 'none', `${model} ${source}: ${shown.message}`);
           assert.equal(shown.source, source);
           assert.equal(await page.getAttribute('#predictions', 'data-model'), model);
-          h.assertSameTop5(assert, shown.top, h.cliTop5(EXAMPLES[i].path, weights), 1e-3, `${model} ${source}`);
+          const expected = h.cliTop5(EXAMPLES[i].path, weights);
+          h.assertSameTop5(assert, shown.top, expected, 1e-3, `${model} ${source}`);
+          // Below the card's calibrated threshold the page says it is unsure.
+          const unsure = expected[0].probability < card.calibration.unsure_below;
+          assert.equal(await page.getAttribute('#predictions', 'data-unsure'), String(unsure), `${model} ${source}`);
+          assert.equal(await page.locator('#unsure').count(), unsure ? 1 : 0, `${model} ${source}`);
+          if (unsure) assert.match(await page.textContent('#unsure'), new RegExp(`^Not sure: perhaps a ${expected[0].label}, perhaps a ${expected[1].label}\\.`));
+          assert.equal(await page.textContent('#known-classes'),
+            `It knows only these 10 classes: ${card.dataset.classes.join(', ')}. Anything else gets the nearest of them.`);
         }
         await h.screenshot(page, `${path}-${model}`);
       }
