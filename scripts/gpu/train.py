@@ -238,6 +238,7 @@ def main(argv=None):
     deadline = started + args.time_budget - 10.0 if args.time_budget is not None else None
     result = trainer.fit(epochs, args.out, deadline)
     if rank == 0:
+        details["machine"] = machine(device, trainer.amp, trainer.compiled)  # compilation may have failed
         details["details"].update(result)
         write_train_json(args, cfg, epochs, details, os.path.join(args.out, "train.json"))
         weights = trainer.final_weights(result)

@@ -30,15 +30,6 @@ fn evaluation(
     evaluate(model, &loader, set.classes.clone())
 }
 
-fn top1(
-    model: &Model,
-    set: &Arc<ImageSet>,
-    config: &shiftscope::models::ModelConfig,
-    device: &Device,
-) -> Result<f64, Error> {
-    Ok(evaluation(model, set, config, device)?.top1())
-}
-
 /// `(epoch, valid top-1)` rows and the cumulative seconds of a run's
 /// metrics.csv, up to and including epoch `last`.
 fn curve_and_time(run: &Path, last: usize) -> Result<(Vec<(usize, f64)>, f64), Error> {
@@ -102,15 +93,18 @@ pub fn run(
     let epochs = epoch.unwrap_or(finished).min(config.epochs);
     let (train, test) = load_data(&config.model, data, None)?;
     let test = Arc::new(test);
-    let f32_top1 = top1(&model, &test, &config.model, &device)?;
+    let f32_top1 = evaluation(&model, &test, &config.model, &device)?.top1();
     println!("f32: {f32_top1:.2}%");
     let mut storages = vec![];
     let mut chosen: Option<(StorageDType, Vec<u8>)> = None;
     for (dtype, label) in [(StorageDType::Int8, "int8"), (StorageDType::F16, "f16"), (StorageDType::F32, "f32")] {
         let bytes = to_burnpack_bytes(&model, &config.model, dtype)?;
         let reloaded = load_model_from_bytes(bytes.clone(), label, None, &device)?.model;
-        let accuracy =
-            if dtype == StorageDType::F32 { f32_top1 } else { top1(&reloaded, &test, &config.model, &device)? };
+        let accuracy = if dtype == StorageDType::F32 {
+            f32_top1
+        } else {
+            evaluation(&reloaded, &test, &config.model, &device)?.top1()
+        };
         println!("{label}: {:.2}% in {} bytes", accuracy, bytes.len());
         storages.push(StorageAccuracy { storage: label.into(), bytes: bytes.len(), test_top1: accuracy });
         if chosen.is_none() && accuracy >= f32_top1 - MAX_STORAGE_LOSS && bytes.len() <= MAX_BYTES {
@@ -129,7 +123,7 @@ pub fn run(
     let shipped = load_model(&weights_path, None, &device)?.model;
     let shipped_evaluation = evaluation(&shipped, &test, &config.model, &device)?;
     let test_top1 = shipped_evaluation.top1();
-    let first1000 = top1(&shipped, &Arc::new(test.first_per_class(100)), &config.model, &device)?;
+    let first1000 = evaluation(&shipped, &Arc::new(test.first_per_class(100)), &config.model, &device)?.top1();
     if (first1000 - test_top1).abs() > 1.5 {
         eprintln!("warning: the first-1000 accuracy {first1000:.2}% is over 1.5 points from the full {test_top1:.2}%");
     }

@@ -180,8 +180,8 @@ fn unsure(props: &PredictionsProps) -> bool {
 fn unsure_text(props: &PredictionsProps, threshold: f64) -> String {
     let labels: Vec<&str> = props.predictions.iter().take(2).map(|p| p.label.as_str()).collect();
     format!(
-        "Not sure: perhaps a {}. When its top class gets less than {:.0} %, this model is right less than half \
-         the time on CIFAR-10 test images.",
+        " perhaps a {}. When its top class gets less than {:.0} %, this model is right less than half the time on \
+         CIFAR-10 test images.",
         labels.join(", perhaps a "),
         100.0 * threshold
     )
@@ -200,7 +200,7 @@ pub fn Predictions(props: &PredictionsProps) -> Html {
                 <p class="hint" id="classified-by">{ format!("{} · by {}", props.source, pretty_name(&props.model)) }</p>
             }
             if let (true, Some(threshold)) = (unsure(props), props.unsure_below) {
-                <p id="unsure" class="unsure" role="note">{ unsure_text(props, threshold) }</p>
+                <p id="unsure" role="note"><strong>{ "Not sure:" }</strong>{ unsure_text(props, threshold) }</p>
             }
             <ol id="predictions" class={classes!(unsure(props).then_some("unsure"))} data-unsure={unsure(props).to_string()}
                 data-source={props.source.clone()} data-model={props.model.clone()} data-updates={props.updates.to_string()}>
