@@ -10,6 +10,8 @@
 //! `../shared/datasets/cifar10-jpeg.tar.gz`; skips loudly without them,
 //! except under CI (`CI=true`), where both must be there.
 
+mod common;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -19,7 +21,9 @@ use shiftscope::data::load_split;
 use shiftscope::models::ModelConfig;
 use shiftscope::preprocess::Preprocess;
 use shiftscope::weights::load_model;
-use shiftscope::{Device, Tensor, TensorData};
+use shiftscope::{Device, Tensor};
+
+use common::{safetensors_arrays, tensor};
 
 const PYTHON: &str = "/usr/bin/python3";
 /// Training images per class in the subset (the last HOLDOUT are held out).
@@ -118,29 +122,15 @@ fn curve(run: &Path) -> Vec<(f64, f64)> {
     (1..=EPOCHS).map(|e| (value("train", e, 2).unwrap(), value("valid", e, 3).unwrap())).collect()
 }
 
-/// Every tensor of a safetensors file as (values, shape).
-fn read_tensors(path: &Path) -> std::collections::HashMap<String, (Vec<f32>, Vec<usize>)> {
-    let bytes = std::fs::read(path).unwrap();
-    let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
-    file.tensors()
-        .into_iter()
-        .map(|(k, v)| {
-            let values = v.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
-            (k, (values, v.shape().to_vec()))
-        })
-        .collect()
-}
-
 /// Largest |shiftscope − PyTorch| of the logits on the probe images, for
 /// weights loaded from `weights` (with `config` when they carry none).
 fn logits_gap(weights: &Path, config: Option<&ModelConfig>, probe: &Path) -> f32 {
     let device = Device::flex();
     let model = load_model(weights, config, &device).unwrap().model;
-    let tensors = read_tensors(probe);
-    let (input, shape) = &tensors["input"];
-    let ours: Tensor<2> = model.forward(Tensor::from_data(TensorData::new(input.clone(), shape.clone()), &device));
+    let tensors = safetensors_arrays(probe);
+    let ours: Tensor<2> = model.forward(tensor(&tensors["input"], &device));
     let ours: Vec<f32> = ours.into_data().try_to_vec().unwrap();
-    ours.iter().zip(&tensors["logits"].0).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max)
+    ours.iter().zip(&tensors["logits"].values).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max)
 }
 
 fn shiftscope(args: &[&str]) -> Output {
@@ -194,9 +184,9 @@ fn trainer_runs_on_the_cpu_and_shiftscope_ships_its_runs() {
     // Pixels: Pillow decodes what the trainer learns from; the `image`
     // crate what shiftscope evaluates. The probe's images are the first
     // held-out ones: the last HOLDOUT training files of class 0.
-    let probe = read_tensors(&dir.path().join("run-s2mlpv2/probe.safetensors"));
+    let probe = safetensors_arrays(&dir.path().join("run-s2mlpv2/probe.safetensors"));
     let ours = load_split(&data, "train", &Preprocess::cifar10(), None).unwrap();
-    let (pillow, shape) = &probe["pixels"];
+    let (pillow, shape) = (&probe["pixels"].values, &probe["pixels"].shape);
     let per_image = shape[1] * shape[2] * shape[3];
     let mut diffs = vec![];
     for (k, chunk) in pillow.chunks_exact(per_image).enumerate() {

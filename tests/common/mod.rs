@@ -30,8 +30,13 @@ pub struct Array {
 
 /// Every tensor of a fixture's `io.safetensors`.
 pub fn fixture_io(name: &str) -> HashMap<String, Array> {
-    let bytes = std::fs::read(fixture_dir(name).join("io.safetensors")).expect("fixture io");
-    let file = safetensors::SafeTensors::deserialize(&bytes).expect("io parses");
+    safetensors_arrays(&fixture_dir(name).join("io.safetensors"))
+}
+
+/// Every (f32) tensor of a safetensors file.
+pub fn safetensors_arrays(path: &Path) -> HashMap<String, Array> {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let file = safetensors::SafeTensors::deserialize(&bytes).expect("safetensors parses");
     file.tensors()
         .into_iter()
         .map(|(key, view)| {

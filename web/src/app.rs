@@ -226,7 +226,7 @@ pub fn App() -> Html {
                     <Predictions predictions={state.outcome.predictions.clone()} source={state.outcome.source.clone()}
                         model={state.outcome.model.clone()} updates={state.updates}
                         classes={outcome_card.map(|c| c.dataset.classes.clone()).unwrap_or_default()}
-                        unsure_below={outcome_card.and_then(|c| c.calibration.as_ref()).and_then(|c| c.unsure_below)} />
+                        calibration={outcome_card.and_then(|c| c.calibration.clone())} />
                     <div class="models">
                         <ModelPicker cards={state.cards.clone()} active={state.active.clone()}
                             active_card={state.active_card.clone()} on_select={on_select} busy={busy} />

@@ -1,6 +1,7 @@
 //! Components that only draw: status line, model picker with its card,
 //! top-5 bars, and the message area.
 
+use shiftscope::calibration::Calibration;
 use shiftscope::card::ModelCard;
 use shiftscope::predict::Prediction;
 use wasm_bindgen::JsCast;
@@ -162,15 +163,15 @@ pub struct PredictionsProps {
     /// The classes the model tells apart, in label order (from its card;
     /// empty for weights without one).
     pub classes: Vec<String>,
-    /// Top-class probability below which the model is right less than half
-    /// the time on its test split (from its card's calibration).
-    pub unsure_below: Option<f64>,
+    /// How often the model is right at each confidence on its test split
+    /// (from its card; none for weights without one).
+    pub calibration: Option<Calibration>,
 }
 
 /// Whether the top prediction falls where the model is mostly wrong.
 fn unsure(props: &PredictionsProps) -> bool {
-    match (props.unsure_below, props.predictions.first()) {
-        (Some(threshold), Some(top)) => top.probability < threshold as f32,
+    match (&props.calibration, props.predictions.first()) {
+        (Some(calibration), Some(top)) => calibration.is_unsure(top.probability),
         _ => false,
     }
 }
@@ -199,7 +200,7 @@ pub fn Predictions(props: &PredictionsProps) -> Html {
             if !props.predictions.is_empty() {
                 <p class="hint" id="classified-by">{ format!("{} · by {}", props.source, pretty_name(&props.model)) }</p>
             }
-            if let (true, Some(threshold)) = (unsure(props), props.unsure_below) {
+            if let (true, Some(threshold)) = (unsure(props), props.calibration.as_ref().and_then(|c| c.unsure_below)) {
                 <p id="unsure" role="note"><strong>{ "Not sure:" }</strong>{ unsure_text(props, threshold) }</p>
             }
             <ol id="predictions" class={classes!(unsure(props).then_some("unsure"))} data-unsure={unsure(props).to_string()}
