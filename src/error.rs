@@ -23,6 +23,10 @@ pub enum Error {
     /// WebGPU: usually a lost device).
     #[error("device error: {0}")]
     Device(String),
+    /// A run of the model that went wrong without the device failing (a
+    /// probe missing, an input of the wrong shape).
+    #[error("the model's run failed: {0}")]
+    Run(String),
     /// A weight file that cannot be read or does not fit the model.
     #[error("weights {source_name}: {reason}")]
     Weights {

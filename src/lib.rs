@@ -16,8 +16,11 @@
 //!   activation summaries for the visualisation panel;
 //! - [`bench`]: the latency benchmark the `bench` command and the app's
 //!   bench page share (and the peers' export files);
-//! - [`classifier`], [`card`], [`calibration`], [`image_check`] and
-//!   [`latency`]: what the browser app runs on (and the native tests cover);
+//! - [`engine`]: the one inference path (image → ranked classes and the
+//!   panel's data, measured fields) that the CLI, the browser's worker and
+//!   the bench page share;
+//! - [`card`], [`calibration`], [`image_check`] and [`latency`]: what the
+//!   browser app shows (and the native tests cover);
 //! - `data`, `train`, `eval` (native only): ImageFolder datasets, training
 //!   on burn's learner, and evaluation.
 
@@ -26,9 +29,9 @@
 pub mod bench;
 pub mod calibration;
 pub mod card;
-pub mod classifier;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod data;
+pub mod engine;
 pub mod error;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod eval;

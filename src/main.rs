@@ -15,6 +15,9 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error}");
+            if let Some(hint) = cli::hint_for(&error) {
+                eprintln!("hint: {hint}");
+            }
             cli::exit_code_for(&error)
         }
     }

@@ -80,10 +80,15 @@ impl Preprocess {
 
     /// Normalised CHW floats `3 × crop × crop` from an RGB image.
     pub fn apply(&self, image: &RgbImage) -> Vec<f32> {
+        self.prepare(image).chw
+    }
+
+    /// The model input of an RGB image together with the crop it came from.
+    pub fn prepare(&self, image: &RgbImage) -> Prepared {
         let cropped = self.resize_crop(image);
-        let mut out = vec![0.0f32; cropped.as_raw().len()];
-        self.normalize_into(cropped.as_raw(), &mut out);
-        out
+        let mut chw = vec![0.0f32; cropped.as_raw().len()];
+        self.normalize_into(cropped.as_raw(), &mut chw);
+        Prepared { side: self.crop as usize, chw, rgb: cropped.into_raw() }
     }
 
     /// The resized, centre-cropped `crop × crop` RGB image (what the
@@ -128,13 +133,35 @@ pub fn rgba_to_rgb(rgba: &RgbaImage) -> RgbImage {
     })
 }
 
-/// Model input from raw RGBA pixels (what a browser canvas hands out).
-pub fn prepare_rgba(pixels: Vec<u8>, width: u32, height: u32, preprocess: &Preprocess) -> Result<Vec<f32>> {
+/// An image as a model sees it: the normalised input and the resized,
+/// centre-cropped pixels it was computed from (what the panel draws on).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared {
+    /// Side of the square crop (the model's input size).
+    pub side: usize,
+    /// Normalised planar floats, `3 × side × side`.
+    pub chw: Vec<f32>,
+    /// The crop as interleaved RGB bytes, `side × side × 3`.
+    pub rgb: Vec<u8>,
+}
+
+/// Interleaved RGB bytes as opaque RGBA bytes (what a canvas draws).
+pub fn opaque_rgba(rgb: &[u8]) -> Vec<u8> {
+    rgb.chunks_exact(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect()
+}
+
+/// Model input from raw RGBA pixels (what a browser canvas hands out); a
+/// buffer that does not hold `width × height` pixels is an
+/// [`Error::Image`].
+pub fn prepare_rgba(pixels: Vec<u8>, width: u32, height: u32, preprocess: &Preprocess) -> Result<Prepared> {
+    if width == 0 || height == 0 {
+        return Err(Error::Image { path: "pixels".into(), reason: format!("the image is empty ({width}×{height})") });
+    }
     let rgba = RgbaImage::from_raw(width, height, pixels).ok_or_else(|| Error::Image {
         path: "pixels".into(),
         reason: format!("pixel buffer does not hold {width}×{height} RGBA pixels"),
     })?;
-    Ok(preprocess.apply(&rgba_to_rgb(&rgba)))
+    Ok(preprocess.prepare(&rgba_to_rgb(&rgba)))
 }
 
 /// Decodes an encoded image (format guessed from its bytes), with memory
@@ -231,6 +258,20 @@ mod tests {
     #[test]
     fn rgba_buffer_of_wrong_length_is_refused() {
         assert!(prepare_rgba(vec![0; 7], 2, 1, &Preprocess::cifar10()).is_err());
-        assert_eq!(prepare_rgba(vec![0; 8], 2, 1, &Preprocess::cifar10()).unwrap().len(), 3 * 32 * 32);
+        assert!(prepare_rgba(Vec::new(), 0, 0, &Preprocess::cifar10()).is_err());
+        assert_eq!(prepare_rgba(vec![0; 8], 2, 1, &Preprocess::cifar10()).unwrap().chw.len(), 3 * 32 * 32);
+    }
+
+    #[test]
+    fn prepared_keeps_the_crop_its_input_was_normalised_from() {
+        let p = Preprocess::cifar10();
+        let rgba: Vec<u8> = (0..48 * 40 * 4).map(|i| if i % 4 == 3 { 255 } else { (i * 37 % 256) as u8 }).collect();
+        let prepared = prepare_rgba(rgba, 48, 40, &p).unwrap();
+        assert_eq!((prepared.side, prepared.rgb.len()), (32, 32 * 32 * 3));
+        let mut chw = vec![0.0; prepared.chw.len()];
+        p.normalize_into(&prepared.rgb, &mut chw);
+        assert_eq!(chw, prepared.chw);
+        let rgb = &prepared.rgb;
+        assert_eq!(&opaque_rgba(rgb)[..8], &[rgb[0], rgb[1], rgb[2], 255, rgb[3], rgb[4], rgb[5], 255]);
     }
 }

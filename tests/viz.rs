@@ -5,8 +5,11 @@
 
 mod common;
 
+use futures_lite::future::block_on;
+use shiftscope::engine::Engine;
 use shiftscope::models::{registry, ModelConfig};
 use shiftscope::predict::to_f32_vec;
+use shiftscope::preprocess::Prepared;
 use shiftscope::viz::{token_gradient, TokenGraph};
 use shiftscope::{Device, Tensor};
 
@@ -74,42 +77,43 @@ fn theoretical_fields_equal_the_gradient_support() {
     }
 }
 
-/// The one-readback inspection of the reference fixtures: split-attention
-/// weights equal PyTorch's and sum to 1 per channel; probabilities are the
-/// softmax of the reference logits; shift maps are the group means of the
-/// probed shift inputs.
+/// The engine's one-readback analysis of the reference fixtures:
+/// split-attention weights equal PyTorch's and sum to 1 per channel;
+/// probabilities are the softmax of the reference logits; shift maps are the
+/// group means of the probed shift inputs.
 #[test]
-fn inspection_matches_the_reference_fixtures() {
+fn analysis_matches_the_reference_fixtures() {
     use common::{fixture_config, fixture_dir, fixture_io, max_abs_diff, tensor, values};
     use shiftscope::models::ProbeRequest;
-    use shiftscope::viz::{group_means, inspect_async};
+    use shiftscope::viz::group_means;
     use shiftscope::weights::load_model;
     let device = Device::flex();
     for name in common::FIXTURES {
         let config = fixture_config(name);
-        let model = load_model(&fixture_dir(name).join("weights.safetensors"), Some(&config), &device).unwrap().model;
+        let loaded = load_model(&fixture_dir(name).join("weights.safetensors"), Some(&config), &device).unwrap();
+        let engine = block_on(Engine::loaded(loaded, &device)).unwrap();
         let io = fixture_io(name);
         let input: Tensor<4> = tensor(&io["input"], &device);
-        let inspection = futures_lite::future::block_on(inspect_async(&model, &config, input.clone())).unwrap();
+        let analysis = block_on(engine.analyse(&first_image(&io["input"].values, config.image_size), 1)).unwrap();
         let logits = &io["logits"];
         let classes = logits.shape[1];
         let row = &logits.values[..classes];
         let max = row.iter().copied().fold(f32::MIN, f32::max);
         let total: f32 = row.iter().map(|l| (l - max).exp()).sum();
         let softmax: Vec<f32> = row.iter().map(|l| (l - max).exp() / total).collect();
-        assert!(max_abs_diff(&inspection.probabilities, &softmax) < 1e-5, "{name}: probabilities");
+        assert!(max_abs_diff(&analysis.probabilities, &softmax) < 1e-5, "{name}: probabilities");
         let blocks = io.keys().filter(|k| k.starts_with("attn.")).count();
-        assert_eq!(inspection.attention.len(), blocks, "{name}");
-        for summary in &inspection.attention {
+        assert_eq!(analysis.attention.len(), blocks, "{name}");
+        for summary in &analysis.attention {
             let reference = &io[&format!("attn.{}", summary.block)];
             let first_image = &reference.values[..reference.values.len() / reference.shape[0]];
             assert!(max_abs_diff(&summary.weights, first_image) < 1e-4, "{name}: block {}", summary.block);
             assert!(summary.max_sum_error() < 1e-5, "{name}: weights of a channel must sum to 1");
         }
         let request = ProbeRequest { shift_inputs: true, ..Default::default() };
-        let (_, probes) = model.forward_probed(input.narrow(0, 0, 1), &request);
-        assert_eq!(inspection.shifts.len(), probes.shift_inputs.len(), "{name}");
-        for (block, (maps, inputs)) in inspection.shifts.iter().zip(probes.shift_inputs).enumerate() {
+        let (_, probes) = engine.model().forward_probed(input.narrow(0, 0, 1), &request);
+        assert_eq!(analysis.shifts.len(), probes.shift_inputs.len(), "{name}");
+        for (block, (maps, inputs)) in analysis.shifts.iter().zip(probes.shift_inputs).enumerate() {
             for (k, map) in inputs.into_iter().enumerate() {
                 let channels = map.dims()[3];
                 let expected = group_means(&values(map), channels, &maps.groups);
@@ -122,21 +126,26 @@ fn inspection_matches_the_reference_fixtures() {
     }
 }
 
+/// The first image of a batch of normalised inputs, as the engine takes it
+/// (the crop's pixels are only drawn, so grey stands in for them).
+fn first_image(batch: &[f32], side: usize) -> Prepared {
+    Prepared { side, chw: batch[..3 * side * side].to_vec(), rgb: vec![128; 3 * side * side] }
+}
+
 /// Per-token class contributions add up to each logit minus its bias.
 #[test]
 fn class_contributions_sum_to_the_logits() {
-    use shiftscope::viz::{class_activation, head_weights_async, inspect_async};
     let device = Device::flex();
     for name in ["s2mlpv2_compact", "asmlp_compact", "mixer_compact", "asmlp_tiny"] {
         let config = if name == "asmlp_tiny" { at_input(name, 64) } else { registry::find(name).unwrap() };
-        let model = config.init(&device).unwrap();
+        let classes = config.num_classes;
+        let engine = block_on(Engine::new(config.init(&device).unwrap(), config.clone(), &device)).unwrap();
         let input = random_image(config.image_size, &device);
-        let logits = to_f32_vec(model.forward(input.clone()));
-        let inspection = futures_lite::future::block_on(inspect_async(&model, &config, input)).unwrap();
-        let head = futures_lite::future::block_on(head_weights_async(&model)).unwrap();
-        for class in [0, config.num_classes / 2, config.num_classes - 1] {
-            let cam = class_activation(&inspection.head_tokens, &head, class);
-            assert_eq!(cam.contributions.len(), inspection.head_tokens.rows * inspection.head_tokens.cols);
+        let logits = to_f32_vec(engine.model().forward(input.clone()));
+        let analysis = block_on(engine.analyse(&first_image(&to_f32_vec(input), config.image_size), classes)).unwrap();
+        for class in [0, classes / 2, classes - 1] {
+            let cam = analysis.activation(class).expect("every class was asked for");
+            assert!(cam.rows > 1 && cam.contributions.len() == cam.rows * cam.cols, "{name}");
             let err = (cam.logit() - logits[class]).abs();
             assert!(
                 err < 1e-4 * (1.0 + logits[class].abs()),

@@ -19,9 +19,9 @@ pub use timing::{floor_ms, time_async, Summary};
 
 use burn::tensor::{Device, Tensor, TensorData};
 
+use crate::engine::Engine;
 use crate::error::Result;
-use crate::models::{Model, ModelConfig};
-use crate::predict::read_f32_async;
+use crate::models::ModelConfig;
 
 /// The batch sizes the issue asks for, in order.
 pub const DEFAULT_BATCHES: [usize; 2] = [1, 8];
@@ -44,12 +44,6 @@ pub fn input_values(config: &ModelConfig, batch: usize) -> Vec<f32> {
 pub fn input_tensor(config: &ModelConfig, batch: usize, device: &Device) -> Tensor<4> {
     let side = config.image_size;
     Tensor::from_data(TensorData::new(input_values(config, batch), [batch, config.in_channels, side, side]), device)
-}
-
-/// One forward pass and the logits read back to the host: the unit every
-/// benchmark times.
-pub async fn logits_async(model: &Model, input: Tensor<4>) -> Result<Vec<f32>> {
-    read_f32_async(model.forward(input)).await
 }
 
 /// Per-image latency of one model at one batch size on one device.
@@ -96,20 +90,20 @@ impl CaseResult {
     }
 }
 
-/// Times `model` at `batch` on `device`: `warmup` untimed runs, then
-/// `runs` timed ones; `now` is a millisecond clock. Returns the result and
-/// the logits of the first run (to check agreement with peers).
+/// Times `engine`'s forward pass and readback ([`Engine::logits`]) at
+/// `batch`: `warmup` untimed runs, then `runs` timed ones; `now` is a
+/// millisecond clock. Returns the result and the logits of the first run
+/// (to check agreement with peers).
 pub async fn bench_case_async(
     name: &str,
-    config: &ModelConfig,
-    model: &Model,
+    engine: &Engine,
     batch: usize,
     (warmup, runs): (usize, usize),
-    device: &Device,
     now: &dyn Fn() -> f64,
 ) -> Result<(CaseResult, Vec<f32>)> {
-    let logits = logits_async(model, input_tensor(config, batch, device)).await?;
-    let samples = time_async(warmup, runs, now, || logits_async(model, input_tensor(config, batch, device))).await?;
+    let (config, device) = (engine.config(), engine.device());
+    let logits = engine.logits(input_tensor(config, batch, device)).await?;
+    let samples = time_async(warmup, runs, now, || engine.logits(input_tensor(config, batch, device))).await?;
     let result =
         CaseResult { model: name.to_string(), batch, summary: Summary::of(&samples), macs: config.cost().macs };
     Ok((result, logits))

@@ -14,8 +14,8 @@ use shiftscope::bench::export::{export_model, write_manifest, Manifest, Manifest
 use shiftscope::bench::{
     bench_case_async, check_plan, input_values, matmul_peak_async, CaseResult, PeakMeasurement, PEAK_RUNS,
 };
+use shiftscope::engine::Engine;
 use shiftscope::models::registry::SHIPPED;
-use shiftscope::models::{Model, ModelConfig};
 use shiftscope::weights::load_model;
 use shiftscope::{Device, Error};
 
@@ -45,8 +45,7 @@ pub struct BenchOptions {
 
 /// A model to time, with where its weights came from.
 struct Subject {
-    config: ModelConfig,
-    model: Model,
+    engine: Engine,
     source: String,
 }
 
@@ -56,13 +55,14 @@ struct Subject {
 fn load_subject(name: &str, assets: &Path, device: &Device) -> Result<Subject, Error> {
     let shipped = assets.join(format!("{name}.bpk"));
     if shipped.is_file() {
-        let loaded = load_model(&shipped, None, device)?;
-        return Ok(Subject { config: loaded.config, model: loaded.model, source: shipped.display().to_string() });
+        let engine = block_on(Engine::loaded(load_model(&shipped, None, device)?, device))?;
+        return Ok(Subject { engine, source: shipped.display().to_string() });
     }
     let config = super::resolve_model(Some(name))?.expect("a name was given");
     device.seed(0);
     let model = config.init(device)?;
-    Ok(Subject { config, model, source: "random initialisation (seed 0)".into() })
+    let engine = block_on(Engine::new(model, config, device))?;
+    Ok(Subject { engine, source: "random initialisation (seed 0)".into() })
 }
 
 fn clock() -> impl Fn() -> f64 {
@@ -90,7 +90,7 @@ pub fn run(options: &BenchOptions) -> Result<ExitCode, Error> {
     let export_batch = options.batches.iter().copied().max().unwrap_or(1);
     for name in &options.models {
         let subject = load_subject(name, &options.assets, &device)?;
-        let cost = subject.config.cost();
+        let cost = subject.engine.config().cost();
         eprintln!(
             "{name}: {:.2} M params, {:.3} GFLOPs ({})",
             cost.params as f64 / 1e6,
@@ -99,15 +99,8 @@ pub fn run(options: &BenchOptions) -> Result<ExitCode, Error> {
         );
         for &batch in &options.batches {
             let started = Instant::now();
-            let (case, logits) = block_on(bench_case_async(
-                name,
-                &subject.config,
-                &subject.model,
-                batch,
-                (options.warmup, options.runs),
-                &device,
-                &now,
-            ))?;
+            let (case, logits) =
+                block_on(bench_case_async(name, &subject.engine, batch, (options.warmup, options.runs), &now))?;
             eprintln!(
                 "  batch {batch}: {:.2} ms per image ({:.1} s)",
                 case.per_image_ms(),
@@ -115,18 +108,18 @@ pub fn run(options: &BenchOptions) -> Result<ExitCode, Error> {
             );
             results.push(case);
             if let (Some(dir), true) = (&options.export, batch == export_batch) {
-                let input = input_values(&subject.config, batch);
-                export_model(dir, name, &subject.config, &subject.model, (&input, &logits))?;
+                let input = input_values(subject.engine.config(), batch);
+                export_model(dir, name, subject.engine.config(), subject.engine.model(), (&input, &logits))?;
             }
         }
         if options.export.is_some() {
             manifest.models.push(ManifestEntry {
                 name: name.clone(),
-                arch: subject.config.arch_name().into(),
+                arch: subject.engine.config().arch_name().into(),
                 params: cost.params,
                 macs: cost.macs,
-                image_size: subject.config.image_size,
-                num_classes: subject.config.num_classes,
+                image_size: subject.engine.config().image_size,
+                num_classes: subject.engine.config().num_classes,
                 source: subject.source.clone(),
             });
         }

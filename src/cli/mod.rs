@@ -257,11 +257,25 @@ pub(crate) fn resolve_model(model: Option<&str>) -> Result<Option<ModelConfig>, 
     registry::find(model).map(Some)
 }
 
+/// The command-line advice for a weights error that the core words
+/// without naming any interface.
+pub fn hint_for(error: &Error) -> Option<&'static str> {
+    let Error::Weights { reason, .. } = error else { return None };
+    [
+        ("variant must be named", "name the variant with --model"),
+        ("ask for no config", "leave out --model to use the file's own config"),
+        ("PyTorch files are read from disk only", "`shiftscope convert` writes burnpack files"),
+    ]
+    .into_iter()
+    .find(|(said, _)| reason.contains(said))
+    .map(|(_, hint)| hint)
+}
+
 /// Exit code for an error (see the binary's documentation).
 pub fn exit_code_for(error: &Error) -> ExitCode {
     match error {
         Error::Io { .. } | Error::Image { .. } | Error::Dataset { .. } => ExitCode::from(3),
         Error::Weights { .. } | Error::InvalidConfig(_) | Error::UnknownVariant { .. } => ExitCode::from(4),
-        Error::Device(_) => ExitCode::from(1),
+        Error::Device(_) | Error::Run(_) => ExitCode::from(1),
     }
 }

@@ -1,13 +1,15 @@
-//! `shiftscope predict`: top-k classes of images.
+//! `shiftscope predict`: top-k classes of images, through the same
+//! [`Engine`] the browser's worker runs.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use futures_lite::future::block_on;
 use serde_json::json;
+use shiftscope::engine::Engine;
 use shiftscope::models::ModelConfig;
-use shiftscope::predict::{input_batch, probabilities, to_f32_vec, top_k};
 use shiftscope::weights::load_model;
-use shiftscope::{labels, preprocess, Device, Error};
+use shiftscope::{preprocess, Device, Error};
 
 /// Classifies `images` with the given weights; images that cannot be read
 /// are reported and skipped (exit code 3), the rest still get predictions.
@@ -19,24 +21,19 @@ pub fn run(
     images: &[PathBuf],
 ) -> Result<ExitCode, Error> {
     let device = Device::flex();
-    let loaded = load_model(weights, config, &device)?;
-    let config = loaded.config;
-    let names = labels::for_head(config.num_classes);
-    let steps = config.preprocess();
+    let engine = block_on(Engine::loaded(load_model(weights, config, &device)?, &device))?;
     let mut failed = false;
     let mut results = Vec::new();
     for path in images {
-        let input = match preprocess::load(path) {
-            Ok(image) => steps.apply(&image),
+        let image = match preprocess::load(path) {
+            Ok(image) => engine.prepare(&image),
             Err(error) => {
                 eprintln!("error: {error}");
                 failed = true;
                 continue;
             }
         };
-        let logits = loaded.model.forward(input_batch(&[input], &config, &device));
-        let probs = to_f32_vec(probabilities(logits));
-        let ranked = top_k(&probs, config.num_classes, top, &names).remove(0);
+        let ranked = block_on(engine.analyse(&image, top))?.predictions;
         if as_json {
             let list: Vec<_> = ranked
                 .iter()

@@ -7,7 +7,7 @@ use crate::ops::split_attention::BRANCHES;
 pub const BRANCH_NAMES: [&str; BRANCHES] = ["shift 1", "shift 2", "identity"];
 
 /// One block's split-attention weights for one image.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BlockAttention {
     /// Block index over all stages (0-based).
     pub block: usize,

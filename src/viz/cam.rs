@@ -31,7 +31,7 @@ pub struct HeadWeights {
 }
 
 /// Per-token contributions to one class's logit, on the token grid.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ClassActivation {
     /// The class.
     pub class: usize,

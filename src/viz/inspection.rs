@@ -13,7 +13,7 @@ use crate::models::{Model, ModelConfig, ProbeRequest};
 use crate::predict::{probabilities, read_f32_async};
 
 /// One block's shift groups and their channel-mean maps before the shift.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BlockShiftMaps {
     /// Token grid side.
     pub side: usize,
@@ -50,7 +50,7 @@ impl Packing {
 
 /// Runs `model` on the first image of `input` and reads everything back
 /// in one transfer.
-pub async fn inspect_async(model: &Model, config: &ModelConfig, input: Tensor<4>) -> Result<Inspection> {
+pub(crate) async fn inspect_async(model: &Model, config: &ModelConfig, input: Tensor<4>) -> Result<Inspection> {
     let request = ProbeRequest { split_attention: true, shift_inputs: true, head_tokens: true, ..Default::default() };
     let device = input.device();
     let (logits, probes) = model.forward_probed(input.narrow(0, 0, 1), &request);
@@ -60,7 +60,7 @@ pub async fn inspect_async(model: &Model, config: &ModelConfig, input: Tensor<4>
     for weights in probes.split_attention {
         packing.push(weights);
     }
-    let head_tokens = probes.head_tokens.ok_or_else(|| Error::Device("the head tokens were not probed".into()))?;
+    let head_tokens = probes.head_tokens.ok_or_else(|| Error::Run("the head tokens were not probed".into()))?;
     let [_, rows, cols, channels] = head_tokens.dims();
     packing.push(head_tokens);
     let groups = block_shifts(config);
@@ -132,7 +132,7 @@ fn split(values: Vec<f32>, lengths: &[usize]) -> Vec<Vec<f32>> {
 
 /// Reads the model's linear head back (once per model; the panel computes
 /// any class's activation from it on the CPU).
-pub async fn head_weights_async(model: &Model) -> Result<HeadWeights> {
+pub(crate) async fn head_weights_async(model: &Model) -> Result<HeadWeights> {
     let head = model.head();
     let [inputs, classes] = head.weight.val().dims();
     let weight = read_f32_async(head.weight.val()).await?;

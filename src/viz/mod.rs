@@ -8,13 +8,11 @@
 //! - [`attention`]: split-attention summaries;
 //! - [`cam`]: exact per-token class contributions;
 //! - [`shift_view`]: channel groups before and after each shift;
-//! - [`input_image`]: the model's input as displayable pixels;
 //! - [`pixel_map`]: per-pixel maps and their log-scale shading.
 
 pub mod attention;
 pub mod cam;
 pub mod gradient;
-pub mod input_image;
 pub mod inspection;
 pub mod pixel_map;
 pub mod receptive_field;
@@ -24,8 +22,7 @@ pub mod token_graph;
 pub use attention::{BlockAttention, BRANCH_NAMES};
 pub use cam::{class_activation, ClassActivation, HeadWeights, TokenMap};
 pub use gradient::token_gradient;
-pub use input_image::input_rgba;
-pub use inspection::{head_weights_async, inspect_async, BlockShiftMaps, Inspection};
+pub use inspection::{BlockShiftMaps, Inspection};
 pub use pixel_map::{PixelBox, PixelMap};
 pub use receptive_field::ReceptiveField;
 pub use shift_view::{block_shifts, group_means, GroupShift, Uncovered};

@@ -2,7 +2,7 @@
 //! class contributions), with the summaries the overlays show.
 
 /// A square, row-major map of non-negative values over the model's input.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PixelMap {
     /// Side in pixels.
     pub side: usize,

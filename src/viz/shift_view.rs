@@ -8,7 +8,7 @@ use crate::ops::axial_shift::shift_groups;
 use crate::ops::spatial_shift::ShiftOrder;
 
 /// What a shift leaves where it uncovers the map.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Uncovered {
     /// The token keeps its own value (S²-MLP).
     KeepsItsValue,
@@ -17,7 +17,7 @@ pub enum Uncovered {
 }
 
 /// How one channel group moves.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GroupShift {
     /// A short label, e.g. "branch 1 ↓" or "width +2".
     pub label: String,

@@ -72,7 +72,7 @@ pub(super) fn resolve_config(
                 source,
                 format!(
                     "the file holds a {} model ({} classes) that differs from the requested {} config; \
-                     leave out --model to use the file's own",
+                     ask for no config to use the file's own",
                     stored.arch_name(),
                     stored.num_classes,
                     requested.arch_name()
@@ -81,7 +81,7 @@ pub(super) fn resolve_config(
         }
         (Some(stored), _) => Ok(stored),
         (None, Some(requested)) => Ok(requested.clone()),
-        (None, None) => Err(weights_error(source, "the file carries no model config; name the variant with --model")),
+        (None, None) => Err(weights_error(source, "the file carries no model config, so its variant must be named")),
     }
 }
 
@@ -97,7 +97,7 @@ pub fn load_model_from_bytes(
         Some(WeightFormat::Pytorch) => {
             return Err(weights_error(
                 label,
-                "PyTorch files are read from disk only; convert them with `shiftscope convert`",
+                "PyTorch files are read from disk only; convert them to burnpack or safetensors first",
             ))
         }
         Some(format) => format,

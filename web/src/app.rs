@@ -195,6 +195,16 @@ pub fn App() -> Html {
         Callback::from(move |error: String| dispatch.dispatch(Action::Error(error)))
     };
 
+    // The reducer only replaces the preview; its old URL is released here.
+    use_effect_with(state.outcome.preview.clone(), |url| {
+        let url = url.clone();
+        move || {
+            if let Some(url) = url {
+                let _ = web_sys::Url::revoke_object_url(&url);
+            }
+        }
+    });
+
     let busy = !matches!(state.phase, Phase::Ready | Phase::NoModel);
     // The card of the model that made the shown prediction (none for the
     // visitor's own weights).
@@ -208,7 +218,8 @@ pub fn App() -> Html {
             </header>
             <main>
                 <StatusLine backend={state.backend.clone()} phase={state.phase.clone()}
-                    latency_ms={state.latency.median()} runs={state.latency.len()} model={state.active.clone()} />
+                    latency_ms={state.latency.median()} runs={state.latency.len()} model={state.active.clone()}
+                    waiting={state.waiting.clone()} />
                 <MessageArea message={state.message.clone()} count={state.messages} />
                 <div class="panels">
                     <section class="input" aria-labelledby="input-heading">

@@ -5,8 +5,9 @@
 //! (`#bench-json`, `data-state="done"` or `"failed"` on `#bench`).
 
 use shiftscope::bench::{bench_case_async, matmul_peak_async, PageParams, PEAK_RUNS};
-use shiftscope::models::{registry, Model, ModelConfig};
-use shiftscope::weights::{load_model_from_bytes, LoadedModel};
+use shiftscope::engine::Engine;
+use shiftscope::models::{registry, ModelConfig};
+use shiftscope::weights::load_model_from_bytes;
 use shiftscope::Device;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
@@ -23,25 +24,23 @@ struct Progress {
 }
 
 /// A model ready to time.
-async fn load(name: &str, params: &PageParams, device: &Device) -> Result<(ModelConfig, Model), String> {
-    if let Some(source) = &params.source {
+async fn load(name: &str, params: &PageParams, device: &Device) -> Result<Engine, String> {
+    let loaded = if let Some(source) = &params.source {
         let config_bytes = fetch_bytes(&format!("{source}/{name}/config.json"), |_, _| {}).await?;
         let config: ModelConfig = serde_json::from_slice(&config_bytes).map_err(|e| format!("{name}: config: {e}"))?;
         let weights = fetch_bytes(&format!("{source}/{name}/weights.safetensors"), |_, _| {}).await?;
-        return loaded(load_model_from_bytes(weights, name, Some(&config), device));
-    }
-    if SHIPPED.contains(&name) {
+        load_model_from_bytes(weights, name, Some(&config), device)
+    } else if SHIPPED.contains(&name) {
         let card = engine::shipped_card(name).await?;
         let weights = engine::shipped_weights(&card, |_, _| {}).await?;
-        return loaded(load_model_from_bytes(weights.bytes.to_vec(), name, None, device));
-    }
-    let config = registry::find(name).map_err(|e| e.to_string())?;
-    let model = config.init(device).map_err(|e| e.to_string())?;
-    Ok((config, model))
-}
-
-fn loaded(result: shiftscope::Result<LoadedModel>) -> Result<(ModelConfig, Model), String> {
-    result.map(|l| (l.config, l.model)).map_err(|e| e.to_string())
+        load_model_from_bytes(weights.bytes.to_vec(), name, None, device)
+    } else {
+        let config = registry::find(name).map_err(|e| e.to_string())?;
+        let model = config.init(device).map_err(|e| e.to_string())?;
+        return Engine::new(model, config, device).await.map_err(|e| e.to_string());
+    };
+    let loaded = loaded.map_err(|e| e.to_string())?;
+    Engine::loaded(loaded, device).await.map_err(|e| e.to_string())
 }
 
 /// Runs every configuration, reporting lines as they finish.
@@ -64,13 +63,12 @@ async fn run(params: PageParams, say: &dyn Fn(String)) -> Result<serde_json::Val
     }
     let mut cases = Vec::new();
     for name in &params.models {
-        let (config, model) = load(name, &params, &device).await?;
+        let engine = load(name, &params, &device).await?;
         for &batch in &params.batches {
             gloo::timers::future::TimeoutFuture::new(0).await;
-            let (case, logits) =
-                bench_case_async(name, &config, &model, batch, (params.warmup, params.runs), &device, &now)
-                    .await
-                    .map_err(|e| e.to_string())?;
+            let (case, logits) = bench_case_async(name, &engine, batch, (params.warmup, params.runs), &now)
+                .await
+                .map_err(|e| e.to_string())?;
             let floor = peak.as_ref().map(|p| case.floor_ms(p.gflops()));
             let versus = floor.map(|f| format!(", {:.1}× the floor", case.summary.median_ms / f)).unwrap_or_default();
             say(format!("{name} batch {batch}: {:.2} ms per image{versus}", case.per_image_ms()));

@@ -2,48 +2,21 @@
 //! browser has an adapter, else burn's CPU backend in wasm), loading shipped
 //! or visitor-supplied weights, and classifying pixels.
 
+use std::cell::Cell;
 use std::rc::Rc;
 
-use std::cell::Cell;
-
 use shiftscope::card::ModelCard;
-use shiftscope::classifier::Classifier;
+use shiftscope::engine::protocol::Failure;
+use shiftscope::engine::Engine;
 use shiftscope::models::{registry, ModelConfig};
-use shiftscope::predict::{top_k, Prediction};
-use shiftscope::viz::{input_rgba, inspect_async, HeadWeights, Inspection};
+use shiftscope::preprocess::Prepared;
 use shiftscope::weights::read_config;
 use shiftscope::Device;
 
 use crate::fetch::{fetch_fresh, fetch_verified};
 
+pub use shiftscope::engine::protocol::Backend;
 pub use shiftscope::models::registry::SHIPPED;
-
-/// Which backend runs the model, and why.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Backend {
-    /// WebGPU on the visitor's GPU.
-    WebGpu,
-    /// burn's CPU backend in wasm, with the reason WebGPU is not used.
-    Cpu(String),
-}
-
-impl Backend {
-    /// A short label for the page.
-    pub fn describe(&self) -> String {
-        match self {
-            Backend::WebGpu => "WebGPU".into(),
-            Backend::Cpu(why) => format!("CPU (wasm) — {why}"),
-        }
-    }
-
-    /// `webgpu` or `cpu`, for tests and styling.
-    pub fn key(&self) -> &'static str {
-        match self {
-            Backend::WebGpu => "webgpu",
-            Backend::Cpu(_) => "cpu",
-        }
-    }
-}
 
 /// WebGPU if an adapter can be had, else `Device::flex()`.
 pub async fn init_device() -> (Device, Backend) {
@@ -83,11 +56,10 @@ pub struct Weights {
 }
 
 impl Weights {
-    /// The classifier of these weights on `device`.
-    pub fn load(&self, device: &Device) -> Result<Rc<Classifier>, String> {
-        Classifier::from_bytes(self.bytes.to_vec(), &self.name, self.config.as_ref(), device)
-            .map(Rc::new)
-            .map_err(|e| e.to_string())
+    /// The engine of these weights on `device` (its head read back).
+    pub async fn load(&self, device: &Device) -> Result<Rc<Engine>, Failure> {
+        let engine = Engine::from_bytes(self.bytes.to_vec(), &self.name, self.config.as_ref(), device).await;
+        engine.map(Rc::new).map_err(|e| Failure::from(&e))
     }
 }
 
@@ -114,14 +86,6 @@ pub fn user_weights(file_name: &str, bytes: Vec<u8>, variant: &str) -> Result<We
     Ok(Weights { name: file_name.to_string(), bytes: Rc::new(bytes), config, card: None })
 }
 
-/// Runs one forward on a blank image so that WebGPU compiles its pipelines
-/// before the visitor's first image.
-pub async fn warm_up(classifier: &Classifier) -> Result<(), String> {
-    let side = classifier.config.image_size as u32;
-    let input = classifier.rgba_input(vec![128; (side * side * 4) as usize], side, side).map_err(|e| e.to_string())?;
-    classifier.top_k_async(input, 1).await.map(|_| ()).map_err(|e| e.to_string())
-}
-
 /// One image as the model saw it, with everything the panel draws.
 pub struct Analysis {
     /// Tells images apart (views compare analyses by it).
@@ -130,14 +94,12 @@ pub struct Analysis {
     pub model: String,
     /// Its configuration.
     pub config: ModelConfig,
-    /// The normalised input, kept to measure gradients on demand.
-    pub chw: Vec<f32>,
-    /// The input as RGBA pixels, `image_size²`.
+    /// The model's input and the crop it came from (fields are measured on it).
+    pub image: Prepared,
+    /// The crop as RGBA pixels, `image_size²` (what the overlays are drawn on).
     pub rgba: Vec<u8>,
-    /// Probabilities, split-attention, head tokens, shift maps.
-    pub inspection: Inspection,
-    /// The model's linear head (for class activation).
-    pub head: Option<Rc<HeadWeights>>,
+    /// Top classes, split-attention, class activations, shift maps.
+    pub result: shiftscope::engine::Analysis,
 }
 
 impl PartialEq for Analysis {
@@ -156,22 +118,13 @@ thread_local! {
     static NEXT_ANALYSIS: Cell<u64> = const { Cell::new(1) };
 }
 
-/// The top-5 and the panel's data of an input prepared by `prepare_rgba`,
-/// in one forward pass and one readback; `Err` is a device failure (on
-/// WebGPU: most likely a lost device).
-pub async fn analyse(
-    classifier: &Classifier,
-    model: &str,
-    chw: Vec<f32>,
-    head: Option<Rc<HeadWeights>>,
-) -> Result<(Vec<Prediction>, Analysis), String> {
-    let input = classifier.chw_input(chw.clone());
-    let inspection = inspect_async(&classifier.model, &classifier.config, input).await.map_err(|e| e.to_string())?;
-    let config = classifier.config.clone();
-    let predictions = top_k(&inspection.probabilities, config.num_classes, 5, &classifier.labels).swap_remove(0);
-    let rgba = input_rgba(&chw, config.image_size, &classifier.preprocess());
+/// The top-5 and the panel's data of a prepared image, in one forward pass
+/// and one readback.
+pub async fn analyse(engine: &Engine, model: &str, image: Prepared) -> Result<Analysis, Failure> {
+    let result = engine.analyse(&image, 5).await.map_err(|e| Failure::from(&e))?;
     let id = NEXT_ANALYSIS.with(|n| n.replace(n.get() + 1));
-    Ok((predictions, Analysis { id, model: model.to_string(), config, chw, rgba, inspection, head }))
+    let rgba = result.rgba();
+    Ok(Analysis { id, model: model.to_string(), config: engine.config().clone(), image, rgba, result })
 }
 
 /// Milliseconds since the page opened.

@@ -1,14 +1,12 @@
 //! The page's non-rendered state (device, loaded model, webcam stream) and
 //! the async jobs that change it: loading a model, classifying an image or
-//! a webcam frame, and falling back to the CPU when WebGPU is lost.
+//! a webcam frame, and moving to the CPU when the WebGPU device fails.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use shiftscope::classifier::Classifier;
-use shiftscope::predict::read_f32_async;
-use shiftscope::preprocess::prepare_rgba;
-use shiftscope::viz::{head_weights_async, token_gradient, HeadWeights, PixelMap};
+use shiftscope::engine::protocol::{Failure, FailureKind};
+use shiftscope::engine::Engine;
 use shiftscope::Device;
 use yew::UseReducerDispatcher;
 
@@ -16,13 +14,22 @@ use crate::engine::{self, Analysis, Backend, Weights};
 use crate::image_input::{decode_blob, video_frame, Pixels};
 use crate::state::{Action, MeasuredField, Outcome, State};
 
+/// An image given before any model was ready: classified once one is.
+struct Waiting {
+    pixels: Pixels,
+    source: String,
+    preview: Option<String>,
+    note: Option<String>,
+}
+
 /// Device, model and webcam, shared by the page's callbacks.
 pub struct Runtime {
     device: Device,
     backend: Backend,
     weights: Option<Weights>,
-    classifier: Option<Rc<Classifier>>,
-    head: Option<Rc<HeadWeights>>,
+    engine: Option<Rc<Engine>>,
+    /// The latest image given while no model was ready.
+    waiting: Option<Waiting>,
     /// The webcam's stream while it runs.
     pub stream: Option<web_sys::MediaStream>,
     /// Whether a classification is running (webcam frames are dropped meanwhile).
@@ -41,8 +48,8 @@ impl Runtime {
             device,
             backend,
             weights: None,
-            classifier: None,
-            head: None,
+            engine: None,
+            waiting: None,
             stream: None,
             in_flight: false,
             load_generation: 0,
@@ -51,7 +58,8 @@ impl Runtime {
 }
 
 /// Builds `weights` on the current device, warms it up and makes it the
-/// model in use; on failure the previous model stays.
+/// model in use; on failure the previous model stays. An image that was
+/// waiting for a model is classified then.
 pub async fn activate_weights(runtime: Shared, dispatch: UseReducerDispatcher<State>, weights: Weights) {
     let generation = {
         let mut rt = runtime.borrow_mut();
@@ -62,28 +70,27 @@ pub async fn activate_weights(runtime: Shared, dispatch: UseReducerDispatcher<St
     // Let the page draw the spinner before the work starts.
     gloo::timers::future::TimeoutFuture::new(0).await;
     let device = runtime.borrow().device.clone();
-    let result = match weights.load(&device) {
-        Ok(classifier) => engine::warm_up(&classifier).await.map(|_| classifier),
+    let result = match weights.load(&device).await {
+        Ok(engine) => engine.warm_up().await.map(|_| engine).map_err(|e| Failure::from(&e)),
         Err(e) => Err(e),
-    };
-    // The head feeds class activation only; without it the rest still works.
-    let head = match &result {
-        Ok(classifier) => head_weights_async(&classifier.model).await.ok().map(Rc::new),
-        Err(_) => None,
     };
     if runtime.borrow().load_generation != generation {
         return;
     }
     match result {
-        Ok(classifier) => {
-            let mut rt = runtime.borrow_mut();
-            rt.classifier = Some(classifier);
-            rt.head = head;
-            rt.weights = Some(weights.clone());
-            drop(rt);
+        Ok(engine) => {
+            let waiting = {
+                let mut rt = runtime.borrow_mut();
+                rt.engine = Some(engine);
+                rt.weights = Some(weights.clone());
+                rt.waiting.take()
+            };
             dispatch.dispatch(Action::Ready { name: weights.name, card: weights.card.map(Box::new) });
+            if let Some(Waiting { pixels, source, preview, note }) = waiting {
+                show(&runtime, &dispatch, pixels, source, preview, note).await;
+            }
         }
-        Err(e) => dispatch.dispatch(Action::LoadFailed(format!("{}: {e}", weights.name))),
+        Err(e) => dispatch.dispatch(Action::LoadFailed(format!("{}: {}", weights.name, e.message))),
     }
 }
 
@@ -104,7 +111,8 @@ pub async fn activate_shipped(
     }
 }
 
-/// Decodes and classifies a dropped, pasted, chosen or example image.
+/// Decodes and classifies a dropped, pasted, chosen or example image; one
+/// given before any model is ready waits for it (the latest one only).
 pub async fn classify_blob(
     runtime: Shared,
     dispatch: UseReducerDispatcher<State>,
@@ -116,7 +124,27 @@ pub async fn classify_blob(
         Err(e) => return dispatch.dispatch(Action::Error(format!("{source}: {e}"))),
     };
     let preview = web_sys::Url::create_object_url_with_blob(&blob).ok();
-    if let Some((mut outcome, ms)) = classify_pixels(&runtime, &dispatch, pixels, &source).await {
+    if runtime.borrow().engine.is_none() {
+        dispatch.dispatch(Action::Waiting(source.clone()));
+        let replaced = runtime.borrow_mut().waiting.replace(Waiting { pixels, source, preview, note });
+        if let Some(url) = replaced.and_then(|w| w.preview) {
+            let _ = web_sys::Url::revoke_object_url(&url);
+        }
+        return;
+    }
+    show(&runtime, &dispatch, pixels, source, preview, note).await;
+}
+
+/// Classifies pixels and shows the result with its preview.
+async fn show(
+    runtime: &Shared,
+    dispatch: &UseReducerDispatcher<State>,
+    pixels: Pixels,
+    source: String,
+    preview: Option<String>,
+    note: Option<String>,
+) {
+    if let Some((mut outcome, ms)) = classify_pixels(runtime, dispatch, pixels, &source).await {
         outcome.preview = preview;
         dispatch.dispatch(Action::Classified { outcome, ms, note });
     }
@@ -124,7 +152,7 @@ pub async fn classify_blob(
 
 /// Classifies the webcam's current frame unless one is still running.
 pub async fn classify_frame(runtime: Shared, dispatch: UseReducerDispatcher<State>, video: web_sys::HtmlVideoElement) {
-    if runtime.borrow().in_flight || video.ready_state() < 2 {
+    if runtime.borrow().in_flight || runtime.borrow().engine.is_none() || video.ready_state() < 2 {
         return;
     }
     let pixels = match video_frame(&video) {
@@ -138,10 +166,10 @@ pub async fn classify_frame(runtime: Shared, dispatch: UseReducerDispatcher<Stat
     }
 }
 
-/// Runs the model on pixels; on a WebGPU failure switches to the CPU and
-/// tries once more on the same prepared input. Returns the outcome and the
-/// milliseconds it took (preparation, forward, readback); errors go to the
-/// page (`None` then).
+/// Runs the model on pixels; when the WebGPU device fails, moves to the CPU
+/// and tries once more on the same prepared input. Returns the outcome and
+/// the milliseconds it took (preparation, forward, readback); errors go to
+/// the page (`None` then).
 async fn classify_pixels(
     runtime: &Shared,
     dispatch: &UseReducerDispatcher<State>,
@@ -149,54 +177,58 @@ async fn classify_pixels(
     source: &str,
 ) -> Option<(Outcome, f64)> {
     let model = runtime.borrow().weights.as_ref().map(|w| w.name.clone()).unwrap_or_default();
-    let Some(classifier) = runtime.borrow().classifier.clone() else {
-        dispatch.dispatch(Action::Error(format!("{source}: no model is loaded yet")));
-        return None;
-    };
+    let engine = runtime.borrow().engine.clone()?;
     let start = engine::now_ms();
-    let chw = match prepare_rgba(pixels.rgba, pixels.width, pixels.height, &classifier.preprocess()) {
-        Ok(chw) => chw,
+    let image = match engine.prepare_rgba(pixels.rgba, pixels.width, pixels.height) {
+        Ok(image) => image,
         Err(e) => {
             dispatch.dispatch(Action::Error(format!("{source}: {e}")));
             return None;
         }
     };
     runtime.borrow_mut().in_flight = true;
-    let head = runtime.borrow().head.clone();
-    let mut result = engine::analyse(&classifier, &model, chw.clone(), head.clone()).await;
-    if let Err(reason) = &result {
-        if runtime.borrow().backend == Backend::WebGpu {
-            if let Some(classifier) = fall_back_to_cpu(runtime, dispatch, reason) {
-                result = engine::analyse(&classifier, &model, chw, head).await;
+    let mut result = engine::analyse(&engine, &model, image.clone()).await;
+    if let Err(failure) = &result {
+        if failure.kind == FailureKind::Device && runtime.borrow().backend == Backend::WebGpu {
+            if let Some(engine) = fall_back_to_cpu(runtime, dispatch, &failure.message).await {
+                result = engine::analyse(&engine, &model, image).await;
             }
         }
     }
     runtime.borrow_mut().in_flight = false;
     match result {
-        Ok((predictions, analysis)) => {
+        Ok(analysis) => {
+            let predictions = analysis.result.predictions.clone();
             let analysis = Some(Rc::new(analysis));
             let outcome = Outcome { source: source.to_string(), model, predictions, preview: None, analysis };
             Some((outcome, engine::now_ms() - start))
         }
         Err(e) => {
-            dispatch.dispatch(Action::Error(format!("{source}: {e}")));
+            dispatch.dispatch(Action::Error(format!("{source}: {}", e.message)));
             None
         }
     }
 }
 
-/// Rebuilds the model on the CPU after WebGPU failed, and says so.
-fn fall_back_to_cpu(runtime: &Shared, dispatch: &UseReducerDispatcher<State>, reason: &str) -> Option<Rc<Classifier>> {
+/// Rebuilds the model on the CPU after the WebGPU device failed, and says so.
+async fn fall_back_to_cpu(
+    runtime: &Shared,
+    dispatch: &UseReducerDispatcher<State>,
+    reason: &str,
+) -> Option<Rc<Engine>> {
     web_sys::console::warn_1(&format!("WebGPU failed, switching to the CPU: {reason}").into());
-    let mut rt = runtime.borrow_mut();
     let backend = Backend::Cpu("the WebGPU device was lost, so the model now runs on the CPU".into());
-    rt.device = Device::flex();
-    rt.backend = backend.clone();
-    let classifier = rt.weights.as_ref().and_then(|w| w.load(&rt.device).ok());
-    rt.classifier = classifier.clone();
-    drop(rt);
+    let weights = {
+        let mut rt = runtime.borrow_mut();
+        rt.device = Device::flex();
+        rt.backend = backend.clone();
+        rt.engine = None;
+        rt.weights.clone()
+    };
     dispatch.dispatch(Action::Backend(backend));
-    classifier
+    let engine = weights?.load(&Device::flex()).await.ok()?;
+    runtime.borrow_mut().engine = Some(engine.clone());
+    Some(engine)
 }
 
 /// Measures the input gradient of one token at one depth on the image of
@@ -210,7 +242,7 @@ pub async fn measure_field(
     token: (usize, usize),
 ) {
     let current = runtime.borrow().weights.as_ref().map(|w| w.name.clone());
-    let Some(classifier) = runtime.borrow().classifier.clone() else { return };
+    let Some(engine) = runtime.borrow().engine.clone() else { return };
     if current.as_deref() != Some(analysis.model.as_str()) {
         return dispatch.dispatch(Action::Error("the model changed; classify the image again to measure".into()));
     }
@@ -218,21 +250,13 @@ pub async fn measure_field(
     gloo::timers::future::TimeoutFuture::new(0).await;
     runtime.borrow_mut().in_flight = true;
     let start = engine::now_ms();
-    let gradient = token_gradient(&classifier.model, classifier.chw_input(analysis.chw.clone()), depth, token);
-    let result = read_f32_async(gradient).await;
+    let result = engine.measure_field(&analysis.image, depth, token).await;
     runtime.borrow_mut().in_flight = false;
     match result {
-        Ok(values) => {
-            let side = analysis.config.image_size;
-            let map = PixelMap { side, values: values.into_iter().map(f64::from).collect() };
+        Ok(map) => {
             let ms = engine::now_ms() - start;
-            dispatch.dispatch(Action::Measured(Rc::new(MeasuredField {
-                analysis: analysis.id,
-                depth,
-                token,
-                map,
-                ms,
-            })));
+            let field = MeasuredField { analysis: analysis.id, depth, token, map, ms };
+            dispatch.dispatch(Action::Measured(Rc::new(field)));
         }
         Err(e) => dispatch.dispatch(Action::Error(format!("measuring the receptive field failed: {e}"))),
     }

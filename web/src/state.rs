@@ -1,5 +1,6 @@
-//! What the page shows, changed only through [`Action`]s (a yew reducer),
-//! so that results arriving from async tasks never overwrite newer ones.
+//! What the page shows, changed only through [`Action`]s (a pure yew
+//! reducer: no side effects), so that results arriving from async tasks
+//! never overwrite newer ones.
 
 use std::rc::Rc;
 
@@ -113,6 +114,9 @@ pub struct State {
     pub webcam: bool,
     /// The effective receptive field.
     pub field: Field,
+    /// An image given before any model was ready, which is classified as
+    /// soon as one is (its source).
+    pub waiting: Option<String>,
 }
 
 impl Default for State {
@@ -130,6 +134,7 @@ impl Default for State {
             messages: 0,
             webcam: false,
             field: Field::None,
+            waiting: None,
         }
     }
 }
@@ -146,6 +151,8 @@ pub enum Action {
     Warming(String),
     /// A model is ready.
     Ready { name: String, card: Option<Box<ModelCard>> },
+    /// An image waits for the first model to be ready.
+    Waiting(String),
     /// Loading failed; the previous model (if any) stays.
     LoadFailed(String),
     /// A classification finished.
@@ -191,14 +198,14 @@ impl Reducible for State {
                 next.active_card = card.map(|c| *c);
                 next.latency = LatencyWindow::new(LATENCY_WINDOW);
             }
+            Action::Waiting(source) => next.waiting = Some(source),
             Action::LoadFailed(error) => {
                 next.phase = if next.active.is_some() { Phase::Ready } else { Phase::NoModel };
                 next.show(Message::Error(error));
             }
             Action::Classified { outcome, ms, note } => {
-                if let (Some(old), true) = (&next.outcome.preview, outcome.preview.is_some()) {
-                    let _ = web_sys::Url::revoke_object_url(old);
-                }
+                next.waiting = None;
+                // The page revokes the replaced preview's URL (an effect).
                 let preview = outcome.preview.clone().or(next.outcome.preview.take());
                 next.outcome = Outcome { preview, ..outcome };
                 next.updates += 1;

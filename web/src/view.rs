@@ -23,6 +23,9 @@ pub struct StatusProps {
     pub runs: usize,
     /// The model in use.
     pub model: Option<String>,
+    /// An image waiting for the model (its source).
+    #[prop_or_default]
+    pub waiting: Option<String>,
 }
 
 /// Backend, loading progress (bar or spinner) and latency.
@@ -54,6 +57,9 @@ pub fn StatusLine(props: &StatusProps) -> Html {
            data-phase={if busy { "busy" } else { "idle" }} data-model={props.model.clone().unwrap_or_default()}>
             <span id="backend" title="where the model runs">{ backend.map(Backend::describe).unwrap_or_else(|| "choosing a device…".into()) }</span>
             { " · " }{ phase }
+            if let Some(source) = &props.waiting {
+                <span id="waiting">{ format!(" · {source} is classified as soon as the model is ready") }</span>
+            }
             if let Some(ms) = props.latency_ms {
                 <span id="latency" data-ms={ms.to_string()}>{ format!(" · {ms:.1} ms (median of {})", props.runs) }</span>
             }

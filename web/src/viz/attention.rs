@@ -60,12 +60,12 @@ pub struct AttentionProps {
 #[component]
 pub fn AttentionView(props: &AttentionProps) -> Html {
     let canvas = use_node_ref();
-    let blocks = &props.analysis.inspection.attention;
+    let blocks = &props.analysis.result.attention;
     let selected = props.depth.max(1) - 1;
     {
         let (canvas, analysis) = (canvas.clone(), props.analysis.clone());
         use_effect_with((props.analysis.id, selected), move |_| {
-            let blocks = &analysis.inspection.attention;
+            let blocks = &analysis.result.attention;
             if let (false, Some(element)) = (blocks.is_empty(), canvas.cast::<web_sys::HtmlCanvasElement>()) {
                 let (w, h, rgba) = heatmap(blocks, selected);
                 put_rgba(&element, w, h, &rgba);

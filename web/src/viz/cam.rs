@@ -4,7 +4,6 @@
 use std::rc::Rc;
 
 use shiftscope::predict::Prediction;
-use shiftscope::viz::class_activation;
 use yew::prelude::*;
 
 use super::draw::{put_rgba, scale_for, signed_overlay, tokens_to_pixels, upscale};
@@ -29,10 +28,9 @@ pub fn CamView(props: &CamProps) -> Html {
         .filter(|c| props.predictions.iter().any(|p| p.class == *c))
         .or(props.predictions.first().map(|p| p.class))
         .unwrap_or(0);
-    let Some(head) = props.analysis.head.clone() else {
-        return html! { <section class="viz-card"><h3>{ "Class activation" }</h3><p class="explain">{ "The model's head could not be read, so class activation is unavailable." }</p></section> };
+    let Some(cam) = props.analysis.result.activation(class).cloned() else {
+        return html! { <section class="viz-card"><h3>{ "Class activation" }</h3><p class="explain">{ "Class activation is computed for the top classes only." }</p></section> };
     };
-    let cam = class_activation(&props.analysis.inspection.head_tokens, &head, class.min(head.classes - 1));
     {
         let (canvas, analysis, cam) = (canvas.clone(), props.analysis.clone(), cam.clone());
         use_effect_with((props.analysis.id, class), move |_| {

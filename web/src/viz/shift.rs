@@ -123,7 +123,7 @@ pub fn ShiftView(props: &ShiftProps) -> Html {
     let canvas = use_node_ref();
     let clock = use_mut_ref(FrameClock::default);
     let frame_ms = use_state(|| None::<(f64, f64)>);
-    let shifts = &props.analysis.inspection.shifts;
+    let shifts = &props.analysis.result.shifts;
     let block = props.depth.max(1) - 1;
     let maps = shifts.get(block.min(shifts.len().saturating_sub(1))).cloned();
     {

@@ -1,0 +1,289 @@
+//! The messages between the page and the worker that runs the
+//! [`Engine`](super::Engine): typed, versioned JSON. Pixels and weight bytes
+//! travel beside a message as transferred buffers, never inside the JSON.
+//! Every answer names the model and image generation it belongs to, so the
+//! page drops a late answer for an old image or an old model by number.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::Analysis;
+use crate::card::ModelCard;
+use crate::error::Error;
+use crate::models::ModelConfig;
+use crate::viz::PixelMap;
+
+/// The protocol's version; both sides refuse any other.
+pub const VERSION: u32 = 1;
+
+/// Where the weights of a load come from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum WeightsSource {
+    /// A shipped model: the worker downloads (or reads from its cache) the
+    /// card's file and checks its SHA-256.
+    Shipped(Box<ModelCard>),
+    /// A file the visitor gave, whose bytes travel with the message; a
+    /// file without an embedded config is read as `variant`.
+    Given {
+        /// The file's name.
+        file_name: String,
+        /// A registry variant, for files that carry no config.
+        variant: String,
+    },
+}
+
+/// Page → worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Request {
+    /// Makes these weights the model in use, numbered `model`.
+    Load {
+        /// The page's number for this model.
+        model: u64,
+        /// Where the weights come from.
+        source: WeightsSource,
+    },
+    /// Classifies RGBA pixels (`width × height × 4` bytes, beside the
+    /// message); an image sent before a model is ready waits for it (only
+    /// the latest such image).
+    Classify {
+        /// The page's number for this image.
+        image: u64,
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+    },
+    /// Measures a receptive field on image `image` (the latest classified).
+    Measure {
+        /// The image it belongs to.
+        image: u64,
+        /// Depth (0: patch embedding, `k`: after block `k`).
+        depth: usize,
+        /// The token, `(row, col)` on that depth's grid.
+        token: (usize, usize),
+    },
+}
+
+/// What ran the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Backend {
+    /// WebGPU on the visitor's GPU.
+    WebGpu,
+    /// burn's CPU backend in wasm, with the reason WebGPU is not used.
+    Cpu(String),
+}
+
+impl Backend {
+    /// A short label for the page.
+    pub fn describe(&self) -> String {
+        match self {
+            Backend::WebGpu => "WebGPU".into(),
+            Backend::Cpu(why) => format!("CPU (wasm) — {why}"),
+        }
+    }
+
+    /// `webgpu` or `cpu`, for tests and styling.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Backend::WebGpu => "webgpu",
+            Backend::Cpu(_) => "cpu",
+        }
+    }
+}
+
+/// Which kind of failure, so the page can react to it (a device failure
+/// moves the model to the CPU; the others are told to the visitor).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FailureKind {
+    /// The image could not be read.
+    Image,
+    /// The weights (or their config) were refused.
+    Weights,
+    /// The device failed (on WebGPU, usually a lost device).
+    Device,
+    /// The run went wrong without the device failing.
+    Run,
+    /// A download or anything else.
+    Other,
+}
+
+/// A core [`Error`] on its way to the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Failure {
+    /// What kind it is.
+    pub kind: FailureKind,
+    /// The message for the visitor.
+    pub message: String,
+}
+
+impl Failure {
+    /// A failure of kind `kind`.
+    pub fn new(kind: FailureKind, message: impl Into<String>) -> Self {
+        Self { kind, message: message.into() }
+    }
+}
+
+impl From<&Error> for Failure {
+    fn from(error: &Error) -> Self {
+        let kind = match error {
+            Error::Image { .. } => FailureKind::Image,
+            Error::Weights { .. } | Error::InvalidConfig(_) | Error::UnknownVariant { .. } => FailureKind::Weights,
+            Error::Device(_) => FailureKind::Device,
+            Error::Run(_) => FailureKind::Run,
+            Error::Dataset { .. } | Error::Io { .. } => FailureKind::Other,
+        };
+        Self::new(kind, error.to_string())
+    }
+}
+
+/// Worker → page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Reply {
+    /// The worker runs and chose its device.
+    Started {
+        /// The device.
+        backend: Backend,
+    },
+    /// The device failed and the model moved to the CPU.
+    Backend {
+        /// The new device.
+        backend: Backend,
+    },
+    /// Weights are downloading: bytes received and expected (0: unknown).
+    Downloading {
+        /// The model.
+        model: u64,
+        /// Bytes so far.
+        received: f64,
+        /// Bytes expected.
+        total: f64,
+    },
+    /// The weights are being built and the GPU's pipelines compiled.
+    Warming {
+        /// The model.
+        model: u64,
+        /// Its name.
+        name: String,
+    },
+    /// The model is in use.
+    Ready {
+        /// The model.
+        model: u64,
+        /// Its name.
+        name: String,
+        /// Its configuration.
+        config: Box<ModelConfig>,
+    },
+    /// The model could not be loaded; the previous one stays.
+    LoadFailed {
+        /// The model.
+        model: u64,
+        /// Why.
+        failure: Failure,
+    },
+    /// An image's analysis.
+    Classified {
+        /// The model that classified it.
+        model: u64,
+        /// The image.
+        image: u64,
+        /// Top classes and the panel's data.
+        analysis: Box<Analysis>,
+        /// Milliseconds of preparation, forward pass and readback.
+        ms: f64,
+    },
+    /// A measured receptive field.
+    Measured {
+        /// The model.
+        model: u64,
+        /// The image.
+        image: u64,
+        /// Depth asked for.
+        depth: usize,
+        /// Token asked for.
+        token: (usize, usize),
+        /// Gradient magnitude per input pixel.
+        map: PixelMap,
+        /// Milliseconds the forward, backward and readback took.
+        ms: f64,
+    },
+    /// The engine hit an internal error and stopped (a panic).
+    Crashed {
+        /// What happened.
+        message: String,
+    },
+    /// An image (or a measurement on it) failed.
+    Failed {
+        /// The image.
+        image: u64,
+        /// Why.
+        failure: Failure,
+    },
+}
+
+/// A message with the protocol's version, as JSON.
+pub fn encode<T: Serialize>(body: &T) -> String {
+    serde_json::json!({ "version": VERSION, "body": body }).to_string()
+}
+
+/// The body of a message from [`encode`]; another version or a malformed
+/// message is an error that says which.
+pub fn decode<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+    #[derive(Deserialize)]
+    struct Envelope<T> {
+        body: T,
+    }
+    #[derive(Deserialize)]
+    struct Version {
+        version: u32,
+    }
+    let version = serde_json::from_str::<Version>(text).map_err(|e| format!("not a shiftscope message: {e}"))?;
+    if version.version != VERSION {
+        return Err(format!("protocol version {} where {VERSION} was expected (reload the page)", version.version));
+    }
+    serde_json::from_str::<Envelope<T>>(text).map(|e| e.body).map_err(|e| format!("malformed message: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::registry;
+
+    #[test]
+    fn messages_survive_the_trip() {
+        let requests = [
+            Request::Load { model: 3, source: WeightsSource::Given { file_name: "a.bpk".into(), variant: "x".into() } },
+            Request::Classify { image: 9, width: 640, height: 480 },
+            Request::Measure { image: 9, depth: 2, token: (3, 4) },
+        ];
+        for request in requests {
+            assert_eq!(decode::<Request>(&encode(&request)).unwrap(), request);
+        }
+        let config = Box::new(registry::find("mixer_compact").unwrap());
+        let reply = Reply::Ready { model: 3, name: "mixer".into(), config };
+        assert_eq!(decode::<Reply>(&encode(&reply)).unwrap(), reply);
+        let failure = Failure::from(&Error::Device("lost".into()));
+        assert_eq!(failure.kind, FailureKind::Device);
+        let reply = Reply::Failed { image: 4, failure };
+        assert_eq!(decode::<Reply>(&encode(&reply)).unwrap(), reply);
+    }
+
+    #[test]
+    fn another_version_or_garbage_is_refused_with_a_reason() {
+        let other =
+            encode(&Request::Classify { image: 1, width: 1, height: 1 }).replace("\"version\":1", "\"version\":7");
+        assert!(decode::<Request>(&other).unwrap_err().contains("version 7"));
+        assert!(decode::<Request>("{]").unwrap_err().contains("not a shiftscope message"));
+        let unknown = encode(&serde_json::json!({"Explode": {}}));
+        assert!(decode::<Request>(&unknown).unwrap_err().contains("malformed"));
+    }
+
+    #[test]
+    fn errors_keep_their_kind() {
+        let image = Error::Image { path: "x".into(), reason: "empty".into() };
+        assert_eq!(Failure::from(&image).kind, FailureKind::Image);
+        let weights = Error::Weights { source_name: "w".into(), reason: "bad".into() };
+        assert_eq!(Failure::from(&weights).kind, FailureKind::Weights);
+        assert_eq!(Failure::from(&Error::Run("probe".into())).kind, FailureKind::Run);
+    }
+}
