@@ -12,8 +12,12 @@ use shiftscope::Device;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use crate::engine::{self, Backend, SHIPPED};
-use crate::fetch::fetch_bytes;
+use shiftscope::card::ModelCard;
+use shiftscope::engine::protocol::Backend;
+use shiftscope::models::registry::SHIPPED;
+
+use crate::device::{init_device, now_ms};
+use crate::fetch::{fetch_bytes, fetch_fresh, fetch_verified};
 
 /// The page's progress: lines so far, and the JSON once done.
 #[derive(Clone, PartialEq, Default)]
@@ -31,9 +35,10 @@ async fn load(name: &str, params: &PageParams, device: &Device) -> Result<Engine
         let weights = fetch_bytes(&format!("{source}/{name}/weights.safetensors"), |_, _| {}).await?;
         load_model_from_bytes(weights, name, Some(&config), device)
     } else if SHIPPED.contains(&name) {
-        let card = engine::shipped_card(name).await?;
-        let weights = engine::shipped_weights(&card, |_, _| {}).await?;
-        load_model_from_bytes(weights.bytes.to_vec(), name, None, device)
+        let card_bytes = fetch_fresh(&format!("assets/{name}.json")).await?;
+        let card: ModelCard = serde_json::from_slice(&card_bytes).map_err(|e| format!("{name}: card: {e}"))?;
+        let weights = fetch_verified(&format!("assets/{}", card.file), &card.weights_sha256, |_, _| {}).await?;
+        load_model_from_bytes(weights, name, None, device)
     } else {
         let config = registry::find(name).map_err(|e| e.to_string())?;
         let model = config.init(device).map_err(|e| e.to_string())?;
@@ -47,13 +52,13 @@ async fn load(name: &str, params: &PageParams, device: &Device) -> Result<Engine
 async fn run(params: PageParams, say: &dyn Fn(String)) -> Result<serde_json::Value, String> {
     let (device, backend) = match params.device.as_deref() {
         Some("cpu") => (Device::flex(), Backend::Cpu("asked for".into())),
-        _ => engine::init_device().await,
+        _ => init_device().await,
     };
     if params.device.as_deref() == Some("webgpu") && backend != Backend::WebGpu {
         return Err(format!("WebGPU was asked for but is not available: {}", backend.describe()));
     }
     say(format!("device: {}", backend.describe()));
-    let now = engine::now_ms;
+    let now = now_ms;
     let peak = match params.peak_side {
         0 => None,
         side => Some(matmul_peak_async(&device, side, PEAK_RUNS, &now).await.map_err(|e| e.to_string())?),

@@ -8,7 +8,6 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use yew::prelude::*;
 
-use crate::engine::{user_weights, Weights};
 use crate::view::select_value;
 
 /// The example images in `assets/examples/` (licences in `assets/README.md`).
@@ -84,11 +83,22 @@ pub fn Examples(props: &ExamplesProps) -> Html {
     }
 }
 
+/// A weights file the visitor chose, for the engine to read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GivenWeights {
+    /// The file's name.
+    pub file_name: String,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+    /// The variant chosen for files without a config.
+    pub variant: String,
+}
+
 /// Props of [`OwnWeights`].
 #[derive(Properties, PartialEq)]
 pub struct OwnWeightsProps {
-    /// Called with weights read from the visitor's file.
-    pub on_weights: Callback<Weights>,
+    /// Called with the visitor's file.
+    pub on_weights: Callback<GivenWeights>,
     /// Called when the file cannot be used.
     pub on_error: Callback<String>,
 }
@@ -117,10 +127,7 @@ pub fn OwnWeights(props: &OwnWeightsProps) -> Html {
                     Ok(buffer) => Uint8Array::new(&buffer).to_vec(),
                     Err(_) => return on_error.emit(format!("{name}: the file could not be read")),
                 };
-                match user_weights(&name, bytes, &variant) {
-                    Ok(weights) => on_weights.emit(weights),
-                    Err(e) => on_error.emit(format!("{name}: {e}")),
-                }
+                on_weights.emit(GivenWeights { file_name: name, bytes, variant });
             });
         })
     };

@@ -22,16 +22,35 @@ async fn promise<T: JsCast>(promise: js_sys::Promise, what: &str) -> Result<T, S
     value.dyn_into::<T>().map_err(|_| format!("{what}: unexpected result"))
 }
 
+/// The page's window or the worker's scope: both fetch and cache.
+enum Scope {
+    Window(web_sys::Window),
+    Worker(web_sys::WorkerGlobalScope),
+}
+
+fn scope() -> Scope {
+    match web_sys::window() {
+        Some(window) => Scope::Window(window),
+        None => Scope::Worker(js_sys::global().unchecked_into()),
+    }
+}
+
 async fn open_cache() -> Option<web_sys::Cache> {
     // The Cache API exists only in secure contexts (https, localhost).
-    let caches = web_sys::window()?.caches().ok()?;
+    let caches = match scope() {
+        Scope::Window(window) => window.caches().ok()?,
+        Scope::Worker(worker) => worker.caches().ok()?,
+    };
     promise::<web_sys::Cache>(caches.open(CACHE_NAME), "cache").await.ok()
 }
 
 /// GETs `url` (relative to the page); an HTTP error status is an error.
 async fn get(url: &str) -> Result<web_sys::Response, String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let response: web_sys::Response = promise(window.fetch_with_str(url), url).await?;
+    let request = match scope() {
+        Scope::Window(window) => window.fetch_with_str(url),
+        Scope::Worker(worker) => worker.fetch_with_str(url),
+    };
+    let response: web_sys::Response = promise(request, url).await?;
     if !response.ok() {
         return Err(format!("{url}: HTTP {} {}", response.status(), response.status_text()));
     }

@@ -1,17 +1,19 @@
-//! What the page shows, changed only through [`Action`]s (a pure yew
-//! reducer: no side effects), so that results arriving from async tasks
-//! never overwrite newer ones.
+//! What the page shows, changed only through [`Action`]s by a pure reducer
+//! (no side effects: the page's effects live in `app.rs`). The engine's
+//! [`Reply`]s arrive as actions too; each names the model and image it
+//! belongs to, and an answer for an older model or image is dropped here,
+//! by number.
 
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use shiftscope::card::ModelCard;
+use shiftscope::engine::protocol::{Backend, Reply};
 use shiftscope::latency::LatencyWindow;
+use shiftscope::models::ModelConfig;
 use shiftscope::predict::Prediction;
-use yew::Reducible;
-
 use shiftscope::viz::PixelMap;
-
-use crate::engine::{Analysis, Backend};
+use yew::Reducible;
 
 /// Recent runs the latency median covers.
 const LATENCY_WINDOW: usize = 15;
@@ -19,7 +21,7 @@ const LATENCY_WINDOW: usize = 15;
 /// What the model slot is doing.
 #[derive(Clone, PartialEq, Debug)]
 pub enum Phase {
-    /// Choosing a device.
+    /// Starting the engine and choosing a device.
     Starting,
     /// Downloading weights: bytes received and expected (0 = unknown).
     Downloading { name: String, received: f64, total: f64 },
@@ -40,6 +42,25 @@ pub enum Message {
     Note(String),
 }
 
+/// One image as the model saw it, with everything the panel draws.
+#[derive(Debug)]
+pub struct Analysis {
+    /// The image's number (views compare analyses by it).
+    pub id: u64,
+    /// Its configuration.
+    pub config: ModelConfig,
+    /// The crop as RGBA pixels, `image_size²` (what overlays are drawn on).
+    pub rgba: Vec<u8>,
+    /// Top classes, split-attention, class activations, shift maps.
+    pub result: shiftscope::engine::Analysis,
+}
+
+impl PartialEq for Analysis {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
 /// The last classification.
 #[derive(Clone, PartialEq, Debug, Default)]
 pub struct Outcome {
@@ -58,7 +79,7 @@ pub struct Outcome {
 /// A measured (effective) receptive field.
 #[derive(Clone, PartialEq, Debug)]
 pub struct MeasuredField {
-    /// The analysis (image) it was measured on.
+    /// The image it was measured on.
     pub analysis: u64,
     /// Depth (0: patch embedding, k: after block k).
     pub depth: usize,
@@ -87,6 +108,34 @@ pub enum Field {
     Measured(Rc<MeasuredField>),
 }
 
+/// A model the page asked for or uses.
+#[derive(Clone, PartialEq, Debug)]
+pub struct ModelSlot {
+    /// Its number.
+    pub number: u64,
+    /// Its name (card name or file name).
+    pub name: String,
+    /// Its card (none for the visitor's own weights).
+    pub card: Option<ModelCard>,
+    /// Its configuration, once the engine has built it.
+    pub config: Option<ModelConfig>,
+}
+
+/// An image sent to the engine and not answered yet.
+#[derive(Clone, PartialEq, Debug)]
+pub struct Sent {
+    /// What it is (file name, example, "webcam").
+    pub source: String,
+    /// Object URL of the image, for the preview.
+    pub preview: Option<String>,
+    /// A note to show with its result.
+    pub note: Option<String>,
+    /// A webcam frame (not shown once the webcam stopped).
+    pub live: bool,
+    /// When it was sent (ms).
+    pub at_ms: f64,
+}
+
 /// Everything the page renders.
 #[derive(Clone, PartialEq, Debug)]
 pub struct State {
@@ -94,17 +143,17 @@ pub struct State {
     pub backend: Option<Backend>,
     /// Cards of the shipped models that could be fetched.
     pub cards: Vec<ModelCard>,
-    /// Name of the model in use.
-    pub active: Option<String>,
-    /// Card of the model in use (none for the visitor's own weights).
-    pub active_card: Option<ModelCard>,
+    /// The model in use.
+    pub active: Option<ModelSlot>,
+    /// The latest model asked for.
+    pub requested: Option<ModelSlot>,
     /// Model loading state.
     pub phase: Phase,
     /// The last result.
     pub outcome: Outcome,
     /// Results shown so far (the webcam test counts them).
     pub updates: u64,
-    /// Recent latencies.
+    /// Recent latencies (from sending the pixels to the answer).
     pub latency: LatencyWindow,
     /// The current message.
     pub message: Option<Message>,
@@ -114,9 +163,8 @@ pub struct State {
     pub webcam: bool,
     /// The effective receptive field.
     pub field: Field,
-    /// An image given before any model was ready, which is classified as
-    /// soon as one is (its source).
-    pub waiting: Option<String>,
+    /// Images sent and not answered, by number.
+    pub sent: BTreeMap<u64, Sent>,
 }
 
 impl Default for State {
@@ -125,7 +173,7 @@ impl Default for State {
             backend: None,
             cards: vec![],
             active: None,
-            active_card: None,
+            requested: None,
             phase: Phase::Starting,
             outcome: Outcome::default(),
             updates: 0,
@@ -134,48 +182,132 @@ impl Default for State {
             messages: 0,
             webcam: false,
             field: Field::None,
-            waiting: None,
+            sent: BTreeMap::new(),
         }
     }
 }
 
 /// A change to the page.
+#[derive(Debug)]
 pub enum Action {
-    /// The backend was chosen (or changed after a device loss).
-    Backend(Backend),
     /// Shipped cards arrived.
     Cards(Vec<ModelCard>),
-    /// Download progress of a model.
-    Downloading { name: String, received: f64, total: f64 },
-    /// A model is being built / warmed up.
-    Warming(String),
-    /// A model is ready.
-    Ready { name: String, card: Option<Box<ModelCard>> },
-    /// An image waits for the first model to be ready.
-    Waiting(String),
-    /// Loading failed; the previous model (if any) stays.
-    LoadFailed(String),
-    /// A classification finished.
-    Classified { outcome: Outcome, ms: f64, note: Option<String> },
-    /// Something failed.
+    /// The page asked for a model.
+    Load(Box<ModelSlot>),
+    /// The page sent an image, numbered `image`.
+    Sent {
+        /// Its number.
+        image: u64,
+        /// What it is.
+        sent: Sent,
+    },
+    /// The engine answered (at `at_ms`).
+    Reply {
+        /// The answer.
+        reply: Reply,
+        /// When it arrived (ms).
+        at_ms: f64,
+    },
+    /// Something failed on the page's side (decoding, a download).
     Error(String),
+    /// Information for the visitor.
+    Note(String),
     /// The webcam started or stopped.
     Webcam(bool),
-    /// A receptive-field measurement started.
+    /// A receptive-field measurement was asked for.
     Measuring {
         /// Depth asked for.
         depth: usize,
         /// Token asked for.
         token: (usize, usize),
     },
-    /// A receptive-field measurement finished.
-    Measured(Rc<MeasuredField>),
 }
 
 impl State {
     fn show(&mut self, message: Message) {
         self.message = Some(message);
         self.messages += 1;
+    }
+
+    /// The source of the oldest unanswered image, when no model is ready
+    /// yet to classify it (it waits for one).
+    pub fn waiting(&self) -> Option<&str> {
+        match self.active {
+            None => self.sent.values().next_back().map(|s| s.source.as_str()),
+            Some(_) => None,
+        }
+    }
+
+    /// Whether `model` is the latest asked for.
+    fn is_requested(&self, model: u64) -> bool {
+        self.requested.as_ref().is_some_and(|r| r.number == model)
+    }
+
+    fn answer(&mut self, reply: Reply, at_ms: f64) {
+        match reply {
+            Reply::Started { backend } | Reply::Backend { backend } => {
+                self.latency = LatencyWindow::new(LATENCY_WINDOW);
+                self.backend = Some(backend);
+            }
+            Reply::Downloading { model, received, total } if self.is_requested(model) => {
+                let name = self.requested.as_ref().map(|r| r.name.clone()).unwrap_or_default();
+                self.phase = Phase::Downloading { name, received, total };
+            }
+            Reply::Warming { model, name } if self.is_requested(model) => self.phase = Phase::Warming { name },
+            Reply::Ready { model, name, config } if self.is_requested(model) => {
+                self.phase = Phase::Ready;
+                let card = self.requested.as_ref().and_then(|r| r.card.clone());
+                self.active = Some(ModelSlot { number: model, name, card, config: Some(*config) });
+                self.latency = LatencyWindow::new(LATENCY_WINDOW);
+            }
+            Reply::LoadFailed { model, failure } if self.is_requested(model) => {
+                self.phase = if self.active.is_some() { Phase::Ready } else { Phase::NoModel };
+                let name = self.requested.take().map(|r| r.name).unwrap_or_default();
+                self.requested = self.active.clone();
+                self.show(Message::Error(format!("{name}: {}", failure.message)));
+            }
+            Reply::Classified { model, image, analysis, ms: _ } => {
+                let Some(sent) = self.sent.remove(&image) else { return };
+                // Older images are moot once a newer one is answered.
+                self.sent.retain(|&number, _| number > image);
+                let shown = self.outcome.analysis.as_ref().map_or(0, |a| a.id);
+                let Some(active) = self.active.as_ref().filter(|a| a.number == model && image > shown) else { return };
+                let Some(config) = active.config.clone() else { return };
+                let rgba = analysis.rgba();
+                let predictions = analysis.predictions.clone();
+                let shown = Analysis { id: image, config, rgba, result: *analysis };
+                let preview = sent.preview.or(self.outcome.preview.take());
+                let source = sent.source;
+                self.outcome = Outcome {
+                    source,
+                    model: active.name.clone(),
+                    predictions,
+                    preview,
+                    analysis: Some(Rc::new(shown)),
+                };
+                self.updates += 1;
+                self.latency.push(at_ms - sent.at_ms);
+                self.message = None;
+                if let Some(note) = sent.note {
+                    self.show(Message::Note(note));
+                }
+            }
+            Reply::Measured { model: _, image, depth, token, map, ms } => {
+                if self.outcome.analysis.as_ref().is_some_and(|a| a.id == image) {
+                    self.field = Field::Measured(Rc::new(MeasuredField { analysis: image, depth, token, map, ms }));
+                }
+            }
+            Reply::Failed { image, failure } => {
+                if let Field::Measuring { .. } = self.field {
+                    self.field = Field::None;
+                }
+                let source = self.sent.remove(&image).map(|s| s.source).unwrap_or_else(|| "the measurement".into());
+                self.show(Message::Error(format!("{source}: {}", failure.message)));
+            }
+            Reply::Crashed { message } => self.show(Message::Error(format!("the engine stopped: {message}"))),
+            // Progress of a model the page no longer waits for.
+            Reply::Downloading { .. } | Reply::Warming { .. } | Reply::Ready { .. } | Reply::LoadFailed { .. } => {}
+        }
     }
 }
 
@@ -185,46 +317,31 @@ impl Reducible for State {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
         match action {
-            Action::Backend(backend) => {
-                next.latency = LatencyWindow::new(LATENCY_WINDOW);
-                next.backend = Some(backend);
-            }
             Action::Cards(cards) => next.cards = cards,
-            Action::Downloading { name, received, total } => next.phase = Phase::Downloading { name, received, total },
-            Action::Warming(name) => next.phase = Phase::Warming { name },
-            Action::Ready { name, card } => {
-                next.phase = Phase::Ready;
-                next.active = Some(name);
-                next.active_card = card.map(|c| *c);
-                next.latency = LatencyWindow::new(LATENCY_WINDOW);
+            Action::Load(slot) => next.requested = Some(*slot),
+            Action::Sent { image, sent } => {
+                next.sent.insert(image, sent);
             }
-            Action::Waiting(source) => next.waiting = Some(source),
-            Action::LoadFailed(error) => {
-                next.phase = if next.active.is_some() { Phase::Ready } else { Phase::NoModel };
-                next.show(Message::Error(error));
-            }
-            Action::Classified { outcome, ms, note } => {
-                next.waiting = None;
-                // The page revokes the replaced preview's URL (an effect).
-                let preview = outcome.preview.clone().or(next.outcome.preview.take());
-                next.outcome = Outcome { preview, ..outcome };
-                next.updates += 1;
-                next.latency.push(ms);
-                next.message = None;
-                if let Some(note) = note {
-                    next.show(Message::Note(note));
-                }
-            }
+            Action::Reply { reply, at_ms } => next.answer(reply, at_ms),
             Action::Error(error) => {
                 if let Field::Measuring { .. } = next.field {
                     next.field = Field::None;
                 }
                 next.show(Message::Error(error));
             }
-            Action::Webcam(on) => next.webcam = on,
+            Action::Note(note) => next.show(Message::Note(note)),
+            Action::Webcam(on) => {
+                next.webcam = on;
+                if !on {
+                    next.sent.retain(|_, sent| !sent.live);
+                }
+            }
             Action::Measuring { depth, token } => next.field = Field::Measuring { depth, token },
-            Action::Measured(field) => next.field = Field::Measured(field),
         }
         Rc::new(next)
     }
 }
+
+#[cfg(test)]
+#[path = "state_tests.rs"]
+mod tests;

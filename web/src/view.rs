@@ -7,8 +7,8 @@ use shiftscope::predict::Prediction;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::engine::Backend;
 use crate::state::{Message, Phase};
+use shiftscope::engine::protocol::Backend;
 
 /// Props of [`StatusLine`].
 #[derive(Properties, PartialEq)]

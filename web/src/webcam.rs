@@ -1,13 +1,21 @@
-//! The webcam: start and stop the camera stream, and a loop that classifies
-//! the latest frame whenever the previous one is done (frames that arrive
-//! meanwhile are dropped, so nothing queues up).
+//! The webcam: start and stop the camera stream, and a loop that sends the
+//! latest frame whenever the engine has answered the previous image
+//! (frames that arrive meanwhile are dropped, so nothing queues up).
+
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use yew::UseReducerDispatcher;
+use yew::prelude::*;
 
-use crate::runtime::{classify_frame, Shared};
-use crate::state::{Action, State};
+use crate::device::now_ms;
+use crate::hooks::{send_pixels, ClientHandle};
+use crate::image_input::video_frame;
+use crate::state::{Action, Sent, State};
+
+/// The camera's stream while it runs.
+pub type StreamHandle = Rc<RefCell<Option<web_sys::MediaStream>>>;
 
 /// What a `getUserMedia` failure means for the visitor.
 fn camera_error(error: JsValue) -> String {
@@ -22,8 +30,13 @@ fn camera_error(error: JsValue) -> String {
     }
 }
 
-/// Starts the camera into `video` and classifies frames until [`stop`].
-pub async fn start(runtime: Shared, dispatch: UseReducerDispatcher<State>, video: web_sys::HtmlVideoElement) {
+/// Starts the camera into `video` and sends frames until [`stop`].
+async fn start(
+    client: ClientHandle,
+    stream_handle: StreamHandle,
+    dispatch: UseReducerDispatcher<State>,
+    video: web_sys::HtmlVideoElement,
+) {
     let devices = web_sys::window().and_then(|w| w.navigator().media_devices().ok());
     let Some(devices) = devices else {
         return dispatch.dispatch(Action::Error("webcam: this page needs https (or localhost) for the camera".into()));
@@ -44,18 +57,47 @@ pub async fn start(runtime: Shared, dispatch: UseReducerDispatcher<State>, video
     if let Ok(playing) = video.play() {
         let _ = JsFuture::from(playing).await;
     }
-    runtime.borrow_mut().stream = Some(stream);
+    *stream_handle.borrow_mut() = Some(stream);
     dispatch.dispatch(Action::Webcam(true));
-    while runtime.borrow().stream.is_some() {
-        classify_frame(runtime.clone(), dispatch.clone(), video.clone()).await;
+    while stream_handle.borrow().is_some() {
+        let client = client.borrow().clone();
+        if let Some(client) = client.filter(|c| !c.busy() && video.ready_state() >= 2) {
+            if let Ok(pixels) = video_frame(&video) {
+                let sent = Sent { source: "webcam".into(), preview: None, note: None, live: true, at_ms: now_ms() };
+                send_pixels(&client, &dispatch, pixels, sent);
+            }
+        }
         // Yield to the page between frames.
-        gloo::timers::future::TimeoutFuture::new(15).await;
+        gloo::timers::future::TimeoutFuture::new(4).await;
     }
 }
 
-/// Stops the camera (the frame loop ends after its current frame).
-pub fn stop(runtime: &Shared, dispatch: &UseReducerDispatcher<State>, video: Option<web_sys::HtmlVideoElement>) {
-    if let Some(stream) = runtime.borrow_mut().stream.take() {
+/// The webcam button's callback: starts the camera into `video`, or stops
+/// it when `running`; the stream lives as long as the page.
+#[hook]
+pub fn use_webcam(
+    client: ClientHandle,
+    dispatch: UseReducerDispatcher<State>,
+    video: NodeRef,
+    running: bool,
+) -> Callback<()> {
+    let stream: StreamHandle = use_mut_ref(|| None);
+    Callback::from(move |_: ()| {
+        let element = video.cast::<web_sys::HtmlVideoElement>();
+        match (running, element) {
+            (true, element) => stop(&stream, &dispatch, element),
+            (false, Some(element)) => {
+                wasm_bindgen_futures::spawn_local(start(client.clone(), stream.clone(), dispatch.clone(), element))
+            }
+            (false, None) => {}
+        }
+    })
+}
+
+/// Stops the camera (the frame loop ends; a frame still being classified
+/// is not shown).
+fn stop(stream: &StreamHandle, dispatch: &UseReducerDispatcher<State>, video: Option<web_sys::HtmlVideoElement>) {
+    if let Some(stream) = stream.borrow_mut().take() {
         for track in stream.get_tracks().iter() {
             if let Ok(track) = track.dyn_into::<web_sys::MediaStreamTrack>() {
                 track.stop();

@@ -1,5 +1,6 @@
-// WebGPU device lost: the test destroys the page's GPUDevice (captured by
-// wrapping requestDevice before the page loads); the next image is
+// WebGPU device lost: the model runs in the engine's worker, so the test
+// serves that worker's script with a prelude that records the GPUDevices
+// it requests, then destroys them from inside the worker; the next image is
 // classified on the CPU and the page says why.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,21 +11,25 @@ test('after a WebGPU device loss the page falls back to the CPU and keeps workin
   const browser = await h.launch({ webgpu: true });
   try {
     const context = await browser.newContext();
-    await context.addInitScript(() => {
-      const request = GPUAdapter.prototype.requestDevice;
-      GPUAdapter.prototype.requestDevice = async function (...args) {
-        const device = await request.apply(this, args);
-        (window.__gpuDevices ??= []).push(device);
-        return device;
-      };
+    await context.route('**/worker.js', async (route) => {
+      const original = await (await route.fetch()).text();
+      const prelude = `const request = GPUAdapter.prototype.requestDevice;
+        GPUAdapter.prototype.requestDevice = async function (...args) {
+          const device = await request.apply(this, args);
+          (self.__gpuDevices ??= []).push(device);
+          return device;
+        };\n`;
+      await route.fulfill({ contentType: 'text/javascript', body: prelude + original });
     });
     const page = await context.newPage();
     await page.goto(server.url);
     await h.waitReady(page);
     assert.equal(await page.getAttribute('#status', 'data-backend'), 'webgpu');
-    const lost = await page.evaluate(async () => {
-      for (const device of window.__gpuDevices) device.destroy();
-      return (await window.__gpuDevices[0].lost).reason;
+    const [worker] = page.workers();
+    assert.ok(worker, 'the model runs in a worker');
+    const lost = await worker.evaluate(async () => {
+      for (const device of self.__gpuDevices) device.destroy();
+      return (await self.__gpuDevices[0].lost).reason;
     });
     assert.equal(lost, 'destroyed');
     const before = await h.counters(page);

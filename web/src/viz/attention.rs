@@ -8,7 +8,7 @@ use shiftscope::viz::{attention::describe, BlockAttention, BRANCH_NAMES};
 use yew::prelude::*;
 
 use super::draw::put_rgba;
-use crate::engine::Analysis;
+use crate::state::Analysis;
 
 /// Colours of shift 1, shift 2 and identity.
 pub const BRANCH_COLOURS: [[u8; 3]; 3] = [[230, 120, 20], [120, 80, 220], [30, 160, 120]];

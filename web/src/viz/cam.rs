@@ -7,7 +7,7 @@ use shiftscope::predict::Prediction;
 use yew::prelude::*;
 
 use super::draw::{put_rgba, scale_for, signed_overlay, tokens_to_pixels, upscale};
-use crate::engine::Analysis;
+use crate::state::Analysis;
 use crate::view::select_value;
 
 /// Props of [`CamView`].

@@ -9,9 +9,10 @@ use shiftscope::viz::{ReceptiveField, TokenGraph};
 use yew::prelude::*;
 
 use super::draw::{field_overlay, outline, pixel_at, put_rgba, scale_for, upscale};
-use crate::engine::{Analysis, SHIPPED};
+use crate::state::Analysis;
 use crate::state::Field;
 use crate::view::pretty_name;
+use shiftscope::models::registry::SHIPPED;
 
 /// Orange for path counts, teal for gradients.
 const THEORY: [u8; 3] = [255, 150, 20];

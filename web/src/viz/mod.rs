@@ -18,7 +18,7 @@ use shiftscope::viz::TokenGraph;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::engine::Analysis;
+use crate::state::Analysis;
 use crate::state::Field;
 use attention::AttentionView;
 use cam::CamView;

@@ -13,7 +13,7 @@ use yew::prelude::*;
 
 use super::draw::{context, diverging};
 use super::frame_clock::FrameClock;
-use crate::engine::Analysis;
+use crate::state::Analysis;
 
 /// Screen pixels a side of one group's map.
 const MAP_PX: f64 = 96.0;
@@ -184,9 +184,9 @@ fn animate(
 ) {
     let next = handle.clone();
     *handle.borrow_mut() = Some(request_animation_frame(move |now| {
-        let start = crate::engine::now_ms();
+        let start = crate::device::now_ms();
         draw(&canvas, &maps, &tiles, (now % CYCLE_MS) / CYCLE_MS);
-        if let Some(summary) = clock.borrow_mut().record(now, crate::engine::now_ms() - start) {
+        if let Some(summary) = clock.borrow_mut().record(now, crate::device::now_ms() - start) {
             frame_ms.set(Some(summary));
         }
         animate(next, canvas, maps, tiles, clock, frame_ms);

@@ -1,0 +1,222 @@
+//! What runs the engine: the device, the loaded model and the latest image,
+//! answering the page's [`Request`]s with [`Reply`]s. It runs in the Web
+//! Worker (see `worker.rs`), or in the page when no worker can start; the
+//! messages are the same either way.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use shiftscope::engine::protocol::{Backend, Failure, FailureKind, Reply, Request, WeightsSource};
+use shiftscope::engine::Engine;
+use shiftscope::models::{registry, ModelConfig};
+use shiftscope::preprocess::Prepared;
+use shiftscope::weights::read_config;
+use shiftscope::Device;
+use wasm_bindgen_futures::spawn_local;
+
+use crate::device::{init_device, now_ms};
+use crate::fetch::fetch_verified;
+
+/// How many recent images are kept to measure fields on.
+const KEPT_IMAGES: usize = 4;
+
+/// Weights as bytes, kept to rebuild the model on the CPU after a device
+/// failure.
+#[derive(Clone)]
+struct Weights {
+    name: String,
+    bytes: Rc<Vec<u8>>,
+    config: Option<ModelConfig>,
+}
+
+/// An image given before any model was ready.
+struct Waiting {
+    image: u64,
+    rgba: Vec<u8>,
+    width: u32,
+    height: u32,
+}
+
+#[derive(Default)]
+struct Slots {
+    /// The model in use: its number, weights and engine.
+    model: Option<(u64, Weights, Rc<Engine>)>,
+    /// The number of the latest load asked for.
+    latest_load: u64,
+    /// The latest image given while no model was ready.
+    waiting: Option<Waiting>,
+    /// The latest images classified, newest last, kept to measure fields
+    /// on (the page may show one that is not the newest: a webcam frame
+    /// answered after the webcam stopped is not shown).
+    images: VecDeque<(u64, Rc<Prepared>)>,
+}
+
+/// The engine's side of the protocol.
+pub struct Host {
+    device: RefCell<(Device, Backend)>,
+    slots: RefCell<Slots>,
+    reply: Box<dyn Fn(Reply)>,
+}
+
+impl Host {
+    /// Chooses the device; replies go to `reply` (the caller announces
+    /// the start with [`Reply::Started`] once it can take requests).
+    pub async fn start(reply: impl Fn(Reply) + 'static) -> Rc<Host> {
+        let (device, backend) = init_device().await;
+        Rc::new(Host { device: RefCell::new((device, backend)), slots: RefCell::default(), reply: Box::new(reply) })
+    }
+
+    /// What runs the model now.
+    pub fn backend(&self) -> Backend {
+        self.device.borrow().1.clone()
+    }
+
+    /// Starts answering `request` (`bytes`: the pixels or weights that came
+    /// with it).
+    pub fn handle(self: &Rc<Self>, request: Request, bytes: Vec<u8>) {
+        let host = self.clone();
+        spawn_local(async move {
+            match request {
+                Request::Load { model, source } => host.load(model, source, bytes).await,
+                Request::Classify { image, width, height } => {
+                    host.classify(Waiting { image, rgba: bytes, width, height }).await
+                }
+                Request::Measure { image, depth, token } => host.measure(image, depth, token).await,
+            }
+        });
+    }
+
+    fn device(&self) -> Device {
+        self.device.borrow().0.clone()
+    }
+
+    async fn load(self: Rc<Self>, model: u64, source: WeightsSource, bytes: Vec<u8>) {
+        self.slots.borrow_mut().latest_load = model;
+        let weights = match self.weights(model, source, bytes).await {
+            Ok(weights) => weights,
+            Err(failure) => return (self.reply)(Reply::LoadFailed { model, failure }),
+        };
+        (self.reply)(Reply::Warming { model, name: weights.name.clone() });
+        let engine = match build(&weights, &self.device()).await {
+            Ok(engine) => engine,
+            Err(failure) => return (self.reply)(Reply::LoadFailed { model, failure }),
+        };
+        if self.slots.borrow().latest_load != model {
+            return;
+        }
+        let config = Box::new(engine.config().clone());
+        let waiting = {
+            let mut slots = self.slots.borrow_mut();
+            slots.model = Some((model, weights.clone(), engine));
+            slots.images.clear();
+            slots.waiting.take()
+        };
+        (self.reply)(Reply::Ready { model, name: weights.name, config });
+        if let Some(waiting) = waiting {
+            self.classify(waiting).await;
+        }
+    }
+
+    /// The weights of a load: downloaded and checked, or given.
+    async fn weights(&self, model: u64, source: WeightsSource, bytes: Vec<u8>) -> Result<Weights, Failure> {
+        match source {
+            WeightsSource::Shipped(card) => {
+                let progress = |received, total| (self.reply)(Reply::Downloading { model, received, total });
+                let url = format!("assets/{}", card.file);
+                let bytes = fetch_verified(&url, &card.weights_sha256, progress)
+                    .await
+                    .map_err(|e| Failure::new(FailureKind::Other, e))?;
+                Ok(Weights { name: card.name.clone(), bytes: Rc::new(bytes), config: None })
+            }
+            WeightsSource::Given { file_name, variant } => {
+                let failed = |e: shiftscope::Error| Failure::from(&e);
+                let config = match read_config(&bytes).map_err(failed)? {
+                    Some(_) => None,
+                    None => Some(registry::find(&variant).map_err(failed)?),
+                };
+                Ok(Weights { name: file_name, bytes: Rc::new(bytes), config })
+            }
+        }
+    }
+
+    async fn classify(self: Rc<Self>, given: Waiting) {
+        let Some((model, _, engine)) = self.slots.borrow().model.clone() else {
+            self.slots.borrow_mut().waiting = Some(given);
+            return;
+        };
+        let image = given.image;
+        let start = now_ms();
+        let prepared = match engine.prepare_rgba(given.rgba, given.width, given.height) {
+            Ok(prepared) => Rc::new(prepared),
+            Err(e) => return (self.reply)(Reply::Failed { image, failure: Failure::from(&e) }),
+        };
+        let result = match engine.analyse(&prepared, 5).await {
+            Err(e) if is_device(&e) => match self.fall_back_to_cpu(&e).await {
+                Some(engine) => engine.analyse(&prepared, 5).await,
+                None => Err(e),
+            },
+            result => result,
+        };
+        match result {
+            Ok(analysis) => {
+                let images = &mut self.slots.borrow_mut().images;
+                if images.len() == KEPT_IMAGES {
+                    images.pop_front();
+                }
+                images.push_back((image, prepared));
+                let ms = now_ms() - start;
+                (self.reply)(Reply::Classified { model, image, analysis: Box::new(analysis), ms });
+            }
+            Err(e) => (self.reply)(Reply::Failed { image, failure: Failure::from(&e) }),
+        }
+    }
+
+    async fn measure(self: Rc<Self>, image: u64, depth: usize, token: (usize, usize)) {
+        let (model, prepared) = {
+            let slots = self.slots.borrow();
+            let model = slots.model.as_ref().map(|(number, _, engine)| (*number, engine.clone()));
+            let prepared = slots.images.iter().find(|(number, _)| *number == image).map(|(_, p)| p.clone());
+            (model, prepared)
+        };
+        let (Some((model, engine)), Some(prepared)) = (model, prepared) else {
+            let failure = Failure::new(FailureKind::Run, "the image or the model changed; classify the image again");
+            return (self.reply)(Reply::Failed { image, failure });
+        };
+        let start = now_ms();
+        match engine.measure_field(&prepared, depth, token).await {
+            Ok(map) => (self.reply)(Reply::Measured { model, image, depth, token, map, ms: now_ms() - start }),
+            Err(e) => (self.reply)(Reply::Failed { image, failure: Failure::from(&e) }),
+        }
+    }
+
+    /// Rebuilds the model on the CPU after the WebGPU device failed, and says
+    /// so; `None` when already on the CPU or the rebuild fails.
+    async fn fall_back_to_cpu(&self, error: &shiftscope::Error) -> Option<Rc<Engine>> {
+        if self.device.borrow().1 != Backend::WebGpu {
+            return None;
+        }
+        web_sys::console::warn_1(&format!("WebGPU failed, switching to the CPU: {error}").into());
+        let backend = Backend::Cpu("the WebGPU device was lost, so the model now runs on the CPU".into());
+        *self.device.borrow_mut() = (Device::flex(), backend.clone());
+        (self.reply)(Reply::Backend { backend });
+        let (model, weights, _) = self.slots.borrow().model.clone()?;
+        let engine = build(&weights, &Device::flex()).await.ok()?;
+        self.slots.borrow_mut().model = Some((model, weights, engine.clone()));
+        Some(engine)
+    }
+}
+
+fn is_device(error: &shiftscope::Error) -> bool {
+    Failure::from(error).kind == FailureKind::Device
+}
+
+/// The engine of `weights` on `device`, warmed up (GPU pipelines compiled).
+async fn build(weights: &Weights, device: &Device) -> Result<Rc<Engine>, Failure> {
+    let failed = |e: shiftscope::Error| Failure::from(&e);
+    let engine = Engine::from_bytes(weights.bytes.to_vec(), &weights.name, weights.config.as_ref(), device)
+        .await
+        .map_err(failed)?;
+    engine.warm_up().await.map_err(failed)?;
+    Ok(Rc::new(engine))
+}

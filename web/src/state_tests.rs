@@ -1,0 +1,119 @@
+//! The page's reducer: late answers dropped by number, an early image kept,
+//! failures named, webcam frames after a stop ignored.
+
+use shiftscope::engine::protocol::{Failure, FailureKind};
+use shiftscope::models::registry;
+
+use super::*;
+
+fn run(state: Rc<State>, actions: Vec<Action>) -> Rc<State> {
+    actions.into_iter().fold(state, |state, action| state.reduce(action))
+}
+
+fn load(number: u64, name: &str) -> Action {
+    Action::Load(Box::new(ModelSlot { number, name: name.into(), card: None, config: None }))
+}
+
+fn ready(model: u64, name: &str) -> Action {
+    let config = Box::new(registry::find("mixer_compact").unwrap());
+    Action::Reply { reply: Reply::Ready { model, name: name.into(), config }, at_ms: 0.0 }
+}
+
+fn sent(image: u64, source: &str, at_ms: f64) -> Action {
+    let sent = Sent { source: source.into(), preview: Some(format!("blob:{image}")), note: None, live: false, at_ms };
+    Action::Sent { image, sent }
+}
+
+fn frame(image: u64) -> Action {
+    Action::Sent { image, sent: Sent { source: "webcam".into(), preview: None, note: None, live: true, at_ms: 0.0 } }
+}
+
+fn classified(model: u64, image: u64, class: usize, at_ms: f64) -> Action {
+    let prediction = Prediction { class, label: format!("class {class}"), probability: 0.9 };
+    let analysis = shiftscope::engine::Analysis {
+        side: 1,
+        rgb: vec![1, 2, 3],
+        probabilities: vec![0.9, 0.1],
+        predictions: vec![prediction],
+        attention: vec![],
+        activations: vec![],
+        shifts: vec![],
+    };
+    Action::Reply { reply: Reply::Classified { model, image, analysis: Box::new(analysis), ms: 1.0 }, at_ms }
+}
+
+fn with_model() -> Rc<State> {
+    run(Rc::new(State::default()), vec![load(1, "mixer"), ready(1, "mixer")])
+}
+
+#[test]
+fn a_late_answer_for_an_older_image_or_model_is_dropped() {
+    let state = run(with_model(), vec![sent(2, "a.png", 10.0), sent(3, "b.png", 11.0), classified(1, 3, 7, 31.0)]);
+    assert_eq!((state.updates, state.outcome.source.as_str()), (1, "b.png"));
+    assert_eq!(state.latency.median(), Some(20.0), "latency runs from sending to the answer");
+    let state = run(state, vec![classified(1, 2, 4, 40.0)]);
+    assert_eq!((state.updates, state.outcome.predictions[0].class), (1, 7), "image 2 is older than the one shown");
+    let state =
+        run(state, vec![load(4, "other"), ready(4, "other"), sent(5, "c.png", 50.0), classified(1, 5, 1, 60.0)]);
+    assert_eq!(state.updates, 1, "an answer from the replaced model is not shown");
+    let state = run(state, vec![sent(6, "d.png", 70.0), classified(4, 6, 2, 75.0)]);
+    assert_eq!((state.updates, state.outcome.model.as_str()), (2, "other"));
+    assert_eq!(state.outcome.analysis.as_ref().unwrap().rgba, vec![1, 2, 3, 255]);
+}
+
+#[test]
+fn an_image_given_before_the_model_is_ready_waits_for_it() {
+    let state = run(Rc::new(State::default()), vec![load(1, "mixer"), sent(2, "cat.png", 5.0)]);
+    assert_eq!(state.waiting(), Some("cat.png"));
+    let state = run(state, vec![sent(3, "dog.png", 6.0)]);
+    assert_eq!(state.waiting(), Some("dog.png"), "the latest image is the one that waits");
+    let state = run(state, vec![ready(1, "mixer")]);
+    assert_eq!(state.waiting(), None);
+    let state = run(state, vec![classified(1, 3, 5, 100.0)]);
+    assert_eq!((state.updates, state.outcome.source.as_str()), (1, "dog.png"));
+    assert_eq!(state.outcome.preview.as_deref(), Some("blob:3"));
+    assert!(state.sent.is_empty(), "the older image is moot once a newer one is answered");
+}
+
+#[test]
+fn a_failed_load_keeps_the_model_in_use_and_says_which_failed() {
+    let failure = Failure::new(FailureKind::Weights, "not a safetensors, burnpack or PyTorch file");
+    let failed = Action::Reply { reply: Reply::LoadFailed { model: 2, failure }, at_ms: 0.0 };
+    let state = run(with_model(), vec![load(2, "mine.bpk"), failed]);
+    assert_eq!(state.phase, Phase::Ready);
+    assert_eq!(state.active.as_ref().map(|a| a.name.as_str()), Some("mixer"));
+    let Some(Message::Error(text)) = &state.message else { panic!("{:?}", state.message) };
+    assert!(text.starts_with("mine.bpk: not a safetensors"), "{text}");
+    let state = run(state, vec![sent(3, "x.png", 0.0), classified(1, 3, 0, 1.0)]);
+    assert_eq!(state.updates, 1, "the model in use still answers");
+}
+
+#[test]
+fn webcam_frames_answered_after_the_webcam_stopped_are_not_shown() {
+    let state = run(with_model(), vec![Action::Webcam(true), frame(2), classified(1, 2, 3, 1.0), frame(3)]);
+    assert_eq!(state.updates, 1);
+    let state = run(state, vec![Action::Webcam(false), classified(1, 3, 3, 2.0)]);
+    assert_eq!(state.updates, 1);
+}
+
+#[test]
+fn failures_name_their_image_and_fields_belong_to_the_shown_image() {
+    let failure = Failure::new(FailureKind::Image, "the image is empty (0×0)");
+    let failed = Action::Reply { reply: Reply::Failed { image: 3, failure }, at_ms: 0.0 };
+    let state =
+        run(with_model(), vec![sent(2, "a.png", 0.0), classified(1, 2, 0, 1.0), sent(3, "empty.png", 2.0), failed]);
+    assert_eq!(state.message, Some(Message::Error("empty.png: the image is empty (0×0)".into())));
+    assert_eq!(state.outcome.source, "a.png", "the shown result stays");
+    let map = PixelMap { side: 1, values: vec![1.0] };
+    let measured = |image| Action::Reply {
+        reply: Reply::Measured { model: 1, image, depth: 1, token: (0, 0), map: map.clone(), ms: 3.0 },
+        at_ms: 0.0,
+    };
+    let state = run(state, vec![Action::Measuring { depth: 1, token: (0, 0) }, measured(9)]);
+    assert!(matches!(state.field, Field::Measuring { .. }), "a field for another image is dropped");
+    let state = run(state, vec![measured(2)]);
+    assert!(matches!(&state.field, Field::Measured(m) if m.analysis == 2));
+    let backend = Backend::Cpu("lost".into());
+    let state = run(state, vec![Action::Reply { reply: Reply::Backend { backend: backend.clone() }, at_ms: 0.0 }]);
+    assert_eq!(state.backend, Some(backend));
+}

@@ -1,0 +1,14 @@
+// The engine's Web Worker: starts the page's own wasm module (compiled once
+// by boot.js and sent here with the bindings' URL), whose `main` sees no
+// window and serves the page's requests. A failure to start is posted back,
+// so the page can run the engine itself instead.
+self.onmessage = async (event) => {
+  self.onmessage = null;
+  try {
+    const { bindings, module } = event.data;
+    const glue = await import(bindings);
+    await glue.default({ module_or_path: module });
+  } catch (error) {
+    self.postMessage({ bootError: String(error?.message ?? error) });
+  }
+};
