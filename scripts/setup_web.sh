@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing the web app needs on a fresh Debian
 # machine (idempotent): the wasm32 target, wasm-bindgen-cli matching the
-# crate in Cargo.lock, Trunk, Debian's binaryen (wasm-opt), Chromium for the
-# browser tests, and the tests' npm packages. Trunk cannot download its own
-# tools here, so Trunk.toml names these.
+# crate in Cargo.lock, Trunk, Chromium for the browser tests, and the npm
+# packages (the tests', and binaryen's wasm-opt that the release build's hook
+# runs). Trunk cannot download its own tools here, so Trunk.toml names them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -11,7 +11,6 @@ WASM_BINDGEN=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^versio
 TRUNK=0.21.14 # 0.22 needs a newer rustc than this machine's
 
 need_apt=()
-command -v wasm-opt >/dev/null || need_apt+=(binaryen)
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v npm >/dev/null || need_apt+=(nodejs npm)
 if [ ${#need_apt[@]} -gt 0 ]; then

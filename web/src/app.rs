@@ -87,6 +87,14 @@ pub fn App() -> Html {
         })
     };
 
+    // The first ready model lets boot.js register the service worker (whose
+    // downloads would otherwise compete with the first prediction).
+    use_effect_with(state.phase == Phase::Ready, |ready| {
+        if let (true, Ok(event)) = (*ready, web_sys::Event::new("shiftscope-ready")) {
+            let _ = gloo::utils::window().dispatch_event(&event);
+        }
+    });
+
     let busy = !matches!(state.phase, Phase::Ready | Phase::NoModel);
     let active = state.active.as_ref();
     // The card of the model that made the shown prediction (none for the

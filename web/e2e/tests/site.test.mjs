@@ -47,7 +47,8 @@ test('same-origin only, sub-path, CSP, cached weights, themes, phone width', { t
     await page.reload();
     await h.waitReady(page);
     const again = server.requests.slice(served);
-    assert.ok(again.some((p) => p.endsWith('.wasm') || p.endsWith('.html') || p.endsWith('/')), 'the page itself was fetched again');
+    // The page may come from the server or from the service worker's copy
+    // (offline.test.mjs covers that); the weights never come twice.
     assert.deepEqual(again.filter((p) => p.endsWith('.bpk')), [], 'weights must come from the cache on a second visit');
     await h.screenshot(page, 'second-visit');
   } finally {
