@@ -17,7 +17,9 @@ async function compile() {
 }
 const [bindings, module] = await Promise.all([import(tag.dataset.bindings), compile()]);
 globalThis.shiftscopeBoot = { bindings: new URL(tag.dataset.bindings, location.href).href, module };
-await bindings.default({ module_or_path: module });
+const wasm = await bindings.default({ module_or_path: module });
+// The page's wasm memory, in bytes (read by the soak, web/e2e/soak.mjs).
+globalThis.shiftscopeMemoryBytes = () => wasm.memory.buffer.byteLength;
 dispatchEvent(new CustomEvent('TrunkApplicationStarted'));
 // The app says when its first model is ready (web/src/app.rs).
 addEventListener('shiftscope-ready', () => setTimeout(registerServiceWorker, OFFLINE_AFTER_MS), { once: true });

@@ -7,7 +7,9 @@ self.onmessage = async (event) => {
   try {
     const { bindings, module } = event.data;
     const glue = await import(bindings);
-    await glue.default({ module_or_path: module });
+    const wasm = await glue.default({ module_or_path: module });
+    // The engine's wasm memory, in bytes (read by the soak, web/e2e/soak.mjs).
+    self.shiftscopeMemoryBytes = () => wasm.memory.buffer.byteLength;
   } catch (error) {
     self.postMessage({ bootError: String(error?.message ?? error) });
   }

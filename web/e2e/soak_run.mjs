@@ -1,0 +1,68 @@
+// The soak's measurement, shared by the script (soak.mjs) and its short
+// version in the tests: many predictions in a row, then the webcam with the
+// panel open, sampling memory every `every` predictions.
+import * as h from './tests/harness.mjs';
+
+/** Memory now, after a garbage collection: the page's JS heap and wasm memory, the worker's wasm memory. */
+async function sample(page, cdp, done, latencyMs) {
+  await cdp.send('HeapProfiler.collectGarbage');
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  const jsHeap = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? NaN;
+  const pageWasm = await page.evaluate(() => globalThis.shiftscopeMemoryBytes?.() ?? NaN);
+  const [worker] = page.workers();
+  const workerWasm = worker ? await worker.evaluate(() => self.shiftscopeMemoryBytes?.() ?? NaN) : NaN;
+  return { done, jsHeap, pageWasm, workerWasm, latencyMs };
+}
+
+/**
+ * Runs `predictions` example classifications, then `webcamSeconds` of
+ * webcam with the panel open, on `webgpu` or the CPU path; returns the
+ * samples of each phase (predictions: every `every` after `warmup`;
+ * webcam: every `webcamEvery` seconds, the first after one interval) and
+ * any page errors.
+ */
+export async function soak({ webgpu, predictions, every, warmup, webcamSeconds, webcamEvery = 30, log = () => {} }) {
+  const server = await h.serve();
+  const browser = await h.launch({ webgpu, camera: true });
+  try {
+    const page = await h.openApp(browser, server, { permissions: ['camera'] });
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const examples = ['cat', 'horse', 'rocket', 'coffee'];
+    const latency = () => page.evaluate(() => Number(document.querySelector('#latency')?.dataset.ms ?? NaN));
+    const samples = [];
+    const webcam = [];
+    for (let i = 1; i <= warmup + predictions; i += 1) {
+      const before = await h.counters(page);
+      await page.click(`button[data-example=${examples[i % examples.length]}]`);
+      const shown = await h.settled(page, before);
+      if (shown.messageKind === 'error') throw new Error(`prediction ${i}: ${shown.message}`);
+      const done = i - warmup;
+      if (done >= 0 && done % every === 0) {
+        samples.push(await sample(page, cdp, done, await latency()));
+        log(samples.at(-1));
+      }
+    }
+    if (webcamSeconds > 0) {
+      const start = (await h.readPredictions(page)).updates;
+      await page.click('#webcam-toggle');
+      for (let t = webcamEvery; t <= webcamSeconds; t += webcamEvery) {
+        await page.waitForTimeout(webcamEvery * 1000);
+        const frames = (await h.readPredictions(page)).updates - start;
+        webcam.push({ ...(await sample(page, cdp, `webcam ${t} s`, await latency())), frames });
+        log(webcam.at(-1));
+      }
+      await page.click('#webcam-toggle');
+    }
+    return { samples, webcam, errors: page.consoleErrors };
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+/** The growth of each memory figure from a phase's first sample to its largest later one (0.05 = 5 %). */
+export function growth(samples) {
+  const keys = ['jsHeap', 'pageWasm', 'workerWasm'];
+  return Object.fromEntries(keys.map((k) => [k, Math.max(...samples.map((s) => s[k])) / samples[0][k] - 1]));
+}
