@@ -1,11 +1,10 @@
 //! From logits to ranked, named predictions.
 
 use burn::tensor::activation::softmax;
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::models::ModelConfig;
 
 /// One ranked class.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,14 +35,6 @@ pub fn top_k(probabilities: &[f32], num_classes: usize, k: usize, labels: &[Stri
                 .collect()
         })
         .collect()
-}
-
-/// Stacks preprocessed CHW images (see [`crate::preprocess`]) into the
-/// model's NCHW input batch.
-pub fn input_batch(images: &[Vec<f32>], config: &ModelConfig, device: &Device) -> Tensor<4> {
-    let side = config.image_size;
-    let flat: Vec<f32> = images.iter().flatten().copied().collect();
-    Tensor::from_data(TensorData::new(flat, [images.len(), config.in_channels, side, side]), device)
 }
 
 /// Reads a float tensor back (synchronously: native only) as `f32`s.

@@ -64,11 +64,6 @@ impl Engine {
         &self.config
     }
 
-    /// Class names in head order.
-    pub fn labels(&self) -> &[String] {
-        &self.labels
-    }
-
     /// The device it runs on.
     pub fn device(&self) -> &Device {
         &self.device

@@ -53,7 +53,8 @@ pub enum Request {
         /// Height in pixels.
         height: u32,
     },
-    /// Measures a receptive field on image `image` (the latest classified).
+    /// Measures a receptive field on image `image` (one of the few latest
+    /// classified, which the worker keeps).
     Measure {
         /// The image it belongs to.
         image: u64,
