@@ -1,20 +1,16 @@
 // Fails when the release build outgrows its size budget; prints the figures.
 // Reads the precompressed copies the post-build hook wrote beside each file
 // of dist/ (run after `trunk build --release`).
-import { readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+import { files } from './files.mjs';
 
 const dist = resolve(process.argv[2] ?? 'dist');
 // Issue 15's goal for the wasm, and for the whole site with its three
 // default weights (gzip is what GitHub Pages serves; brotli elsewhere).
 const BUDGET = { wasmBrotli: 3.0e6, wasmGzip: 3.5e6, siteGzip: 8.0e6 };
 
-function files(dir) {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? files(path) : [path];
-  });
-}
 
 const all = files(dist);
 const size = (f) => statSync(f).size;

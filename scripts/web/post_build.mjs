@@ -7,9 +7,11 @@
 // they are (their service worker caches nothing).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+
+import { files } from './files.mjs';
 
 const staging = process.env.TRUNK_STAGING_DIR;
 if (!staging) throw new Error('post_build.mjs runs as a Trunk hook (TRUNK_STAGING_DIR is not set)');
@@ -26,12 +28,6 @@ const FEATURES = ['--enable-bulk-memory', '--enable-reference-types', '--enable-
   '--enable-simd', '--enable-sign-ext', '--enable-mutable-globals'];
 const mb = (bytes) => `${(bytes / 1e6).toFixed(2)} MB`;
 
-function files(dir) {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? files(path) : [path];
-  });
-}
 
 for (const wasm of files(staging).filter((f) => f.endsWith('_bg.wasm'))) {
   const before = statSync(wasm).size;

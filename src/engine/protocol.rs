@@ -188,10 +188,9 @@ pub enum Reply {
         model: u64,
         /// The image.
         image: u64,
-        /// Top classes and the panel's data.
+        /// Top classes and the panel's data (the page times the round trip
+        /// itself).
         analysis: Box<Analysis>,
-        /// Milliseconds of preparation, forward pass and readback.
-        ms: f64,
     },
     /// A measured receptive field.
     Measured {

@@ -12,12 +12,11 @@ use shiftscope::Device;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use shiftscope::card::ModelCard;
 use shiftscope::engine::protocol::Backend;
 use shiftscope::models::registry::SHIPPED;
 
 use crate::device::{init_device, now_ms};
-use crate::fetch::{fetch_bytes, fetch_fresh, fetch_verified};
+use crate::fetch::{fetch_bytes, shipped_card, shipped_weights};
 
 /// The page's progress: lines so far, and the JSON once done.
 #[derive(Clone, PartialEq, Default)]
@@ -35,9 +34,7 @@ async fn load(name: &str, params: &PageParams, device: &Device) -> Result<Engine
         let weights = fetch_bytes(&format!("{source}/{name}/weights.safetensors"), |_, _| {}).await?;
         load_model_from_bytes(weights, name, Some(&config), device)
     } else if SHIPPED.contains(&name) {
-        let card_bytes = fetch_fresh(&format!("assets/{name}.json")).await?;
-        let card: ModelCard = serde_json::from_slice(&card_bytes).map_err(|e| format!("{name}: card: {e}"))?;
-        let weights = fetch_verified(&format!("assets/{}", card.file), &card.weights_sha256, |_, _| {}).await?;
+        let weights = shipped_weights(&shipped_card(name).await?, |_, _| {}).await?;
         load_model_from_bytes(weights, name, None, device)
     } else {
         let config = registry::find(name).map_err(|e| e.to_string())?;

@@ -2,7 +2,7 @@
 //! second visit loads the weights without the network.
 
 use js_sys::{Reflect, Uint8Array};
-use shiftscope::card::sha256_hex;
+use shiftscope::card::{sha256_hex, ModelCard};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -138,4 +138,15 @@ pub async fn fetch_fresh(url: &str) -> Result<Vec<u8>, String> {
 pub async fn fetch_blob(url: &str) -> Result<web_sys::Blob, String> {
     let response = get(url).await?;
     promise(response.blob().map_err(|e| format!("{url}: {}", describe(e)))?, url).await
+}
+
+/// The card of a shipped model (`assets/<name>.json`).
+pub async fn shipped_card(name: &str) -> Result<ModelCard, String> {
+    let bytes = fetch_fresh(&format!("assets/{name}.json")).await?;
+    serde_json::from_slice(&bytes).map_err(|e| format!("assets/{name}.json is not a model card: {e}"))
+}
+
+/// The checked weights of a shipped model's card (see [`fetch_verified`]).
+pub async fn shipped_weights(card: &ModelCard, progress: impl FnMut(f64, f64)) -> Result<Vec<u8>, String> {
+    fetch_verified(&format!("assets/{}", card.file), &card.weights_sha256, progress).await
 }

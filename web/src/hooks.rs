@@ -12,7 +12,7 @@ use yew::prelude::*;
 
 use crate::client::Client;
 use crate::device::now_ms;
-use crate::fetch::fetch_fresh;
+use crate::fetch::shipped_card;
 use crate::image_input::{decode_blob, Pixels};
 use crate::state::{Action, ModelSlot, Sent, State};
 use shiftscope::card::ModelCard;
@@ -57,12 +57,6 @@ pub fn use_engine(dispatch: UseReducerDispatcher<State>) -> ClientHandle {
         });
     }
     handle
-}
-
-/// The card of a shipped model.
-async fn shipped_card(name: &str) -> Result<ModelCard, String> {
-    let bytes = fetch_fresh(&format!("assets/{name}.json")).await?;
-    serde_json::from_slice(&bytes).map_err(|e| format!("assets/{name}.json is not a model card: {e}"))
 }
 
 /// Asks for a shipped model.

@@ -16,7 +16,7 @@ use shiftscope::Device;
 use wasm_bindgen_futures::spawn_local;
 
 use crate::device::{init_device, now_ms};
-use crate::fetch::fetch_verified;
+use crate::fetch::shipped_weights;
 
 /// How many recent images are kept to measure fields on.
 const KEPT_IMAGES: usize = 4;
@@ -123,10 +123,7 @@ impl Host {
         match source {
             WeightsSource::Shipped(card) => {
                 let progress = |received, total| (self.reply)(Reply::Downloading { model, received, total });
-                let url = format!("assets/{}", card.file);
-                let bytes = fetch_verified(&url, &card.weights_sha256, progress)
-                    .await
-                    .map_err(|e| Failure::new(FailureKind::Other, e))?;
+                let bytes = shipped_weights(&card, progress).await.map_err(|e| Failure::new(FailureKind::Other, e))?;
                 Ok(Weights { name: card.name.clone(), bytes: Rc::new(bytes), config: None })
             }
             WeightsSource::Given { file_name, variant } => {
@@ -146,13 +143,12 @@ impl Host {
             return;
         };
         let image = given.image;
-        let start = now_ms();
         let prepared = match engine.prepare_rgba(given.rgba, given.width, given.height) {
             Ok(prepared) => Rc::new(prepared),
             Err(e) => return (self.reply)(Reply::Failed { image, failure: Failure::from(&e) }),
         };
         let result = match engine.analyse(&prepared, 5).await {
-            Err(e) if is_device(&e) => match self.fall_back_to_cpu(&e).await {
+            Err(e @ shiftscope::Error::Device(_)) => match self.fall_back_to_cpu(&e).await {
                 Some(engine) => engine.analyse(&prepared, 5).await,
                 None => Err(e),
             },
@@ -160,13 +156,14 @@ impl Host {
         };
         match result {
             Ok(analysis) => {
-                let images = &mut self.slots.borrow_mut().images;
-                if images.len() == KEPT_IMAGES {
-                    images.pop_front();
+                {
+                    let images = &mut self.slots.borrow_mut().images;
+                    if images.len() == KEPT_IMAGES {
+                        images.pop_front();
+                    }
+                    images.push_back((image, prepared));
                 }
-                images.push_back((image, prepared));
-                let ms = now_ms() - start;
-                (self.reply)(Reply::Classified { model, image, analysis: Box::new(analysis), ms });
+                (self.reply)(Reply::Classified { model, image, analysis: Box::new(analysis) });
             }
             Err(e) => (self.reply)(Reply::Failed { image, failure: Failure::from(&e) }),
         }
@@ -205,10 +202,6 @@ impl Host {
         self.slots.borrow_mut().model = Some((model, weights, engine.clone()));
         Some(engine)
     }
-}
-
-fn is_device(error: &shiftscope::Error) -> bool {
-    Failure::from(error).kind == FailureKind::Device
 }
 
 /// The engine of `weights` on `device`, warmed up (GPU pipelines compiled).

@@ -229,7 +229,7 @@ impl State {
         self.messages += 1;
     }
 
-    /// The source of the oldest unanswered image, when no model is ready
+    /// The source of the latest unanswered image, when no model is ready
     /// yet to classify it (it waits for one).
     pub fn waiting(&self) -> Option<&str> {
         match self.active {
@@ -266,7 +266,7 @@ impl State {
                 self.requested = self.active.clone();
                 self.show(Message::Error(format!("{name}: {}", failure.message)));
             }
-            Reply::Classified { model, image, analysis, ms: _ } => {
+            Reply::Classified { model, image, analysis } => {
                 let Some(sent) = self.sent.remove(&image) else { return };
                 // Older images are moot once a newer one is answered.
                 self.sent.retain(|&number, _| number > image);

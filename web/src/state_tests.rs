@@ -39,7 +39,7 @@ fn classified(model: u64, image: u64, class: usize, at_ms: f64) -> Action {
         activations: vec![],
         shifts: vec![],
     };
-    Action::Reply { reply: Reply::Classified { model, image, analysis: Box::new(analysis), ms: 1.0 }, at_ms }
+    Action::Reply { reply: Reply::Classified { model, image, analysis: Box::new(analysis) }, at_ms }
 }
 
 fn with_model() -> Rc<State> {
