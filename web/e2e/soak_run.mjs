@@ -3,11 +3,23 @@
 // panel open, sampling memory every `every` predictions.
 import * as h from './tests/harness.mjs';
 
-/** Memory now, after a garbage collection: the page's JS heap and wasm memory, the worker's wasm memory. */
+/** Heap readings per sample, of which the least counts. */
+const HEAP_READINGS = 7;
+
+/**
+ * Memory now: the page's JS heap after a garbage collection (the least of
+ * `HEAP_READINGS` readings, each right after its own collection: the
+ * webcam's frame loop goes on meanwhile and allocates between a collection
+ * and its reading, which is garbage, not growth), the page's and the
+ * worker's wasm memory.
+ */
 async function sample(page, cdp, done, latencyMs) {
-  await cdp.send('HeapProfiler.collectGarbage');
-  const { metrics } = await cdp.send('Performance.getMetrics');
-  const jsHeap = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? NaN;
+  let jsHeap = Infinity;
+  for (let i = 0; i < HEAP_READINGS; i += 1) {
+    await cdp.send('HeapProfiler.collectGarbage');
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    jsHeap = Math.min(jsHeap, metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? NaN);
+  }
   const pageWasm = await page.evaluate(() => globalThis.shiftscopeMemoryBytes?.() ?? NaN);
   const [worker] = page.workers();
   const workerWasm = worker ? await worker.evaluate(() => self.shiftscopeMemoryBytes?.() ?? NaN) : NaN;
