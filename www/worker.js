@@ -10,6 +10,8 @@ self.onmessage = async (event) => {
     const wasm = await glue.default({ module_or_path: module });
     // The engine's wasm memory, in bytes (read by the soak, web/e2e/soak.mjs).
     self.shiftscopeMemoryBytes = () => wasm.memory.buffer.byteLength;
+    // The GPU allocator's [allocations, bytes in use, bytes reserved], or undefined on the CPU.
+    self.shiftscopeAllocator = () => glue.engineAllocator();
   } catch (error) {
     self.postMessage({ bootError: String(error?.message ?? error) });
   }

@@ -1,7 +1,8 @@
 // The soak (npm run soak --prefix web/e2e, after trunk build --release):
 // 1,000 predictions in a row, then 5 minutes of webcam with the panel open,
 // on WebGPU (SwiftShader) and on the CPU path; prints memory (page JS heap,
-// page and worker wasm memory) and latency every 100 predictions, and the
+// page and worker wasm memory, on WebGPU the allocator's allocations and
+// reserved bytes) and latency every 100 predictions, and the
 // growth after warm-up. Options: --predictions N --webcam-seconds S --only cpu|webgpu.
 import { soak, growth } from './soak_run.mjs';
 
@@ -13,7 +14,11 @@ const predictions = Number(arg('predictions', 1000));
 const webcamSeconds = Number(arg('webcam-seconds', 300));
 const only = arg('only', null);
 const mb = (b) => `${(b / 1e6).toFixed(2)} MB`;
-const pct = (g) => `JS heap ${(100 * g.jsHeap).toFixed(1)} %, page wasm ${(100 * g.pageWasm).toFixed(1)} %, worker wasm ${(100 * g.workerWasm).toFixed(1)} %`;
+const NAMES = { jsHeap: 'JS heap', pageWasm: 'page wasm', workerWasm: 'worker wasm', gpuAllocations: 'GPU allocations',
+  gpuReserved: 'GPU reserved' };
+const pct = (g) => Object.entries(g).map(([k, v]) => `${NAMES[k]} ${(100 * v).toFixed(1)} %`).join(', ');
+const gpu = (s) => (Number.isFinite(s.gpuAllocations)
+  ? `, GPU ${s.gpuAllocations} allocations / ${mb(s.gpuReserved)} reserved` : '');
 for (const webgpu of [false, true]) {
   const name = webgpu ? 'webgpu' : 'cpu';
   if (only && only !== name) continue;
@@ -21,7 +26,7 @@ for (const webgpu of [false, true]) {
   const { samples, webcam, errors } = await soak({
     webgpu, predictions, every: Number(arg('every', 100)), warmup: 50, webcamSeconds, webcamEvery: 30,
     log: (s) => console.log(`  ${String(s.done).padEnd(14)} JS heap ${mb(s.jsHeap)}, page wasm ${mb(s.pageWasm)}, `
-      + `worker wasm ${mb(s.workerWasm)}, latency ${s.latencyMs.toFixed(1)} ms${s.frames ? `, ${s.frames} results` : ''}`),
+      + `worker wasm ${mb(s.workerWasm)}${gpu(s)}, latency ${s.latencyMs.toFixed(1)} ms${s.frames ? `, ${s.frames} results` : ''}`),
   });
   console.log(`  growth over the predictions after warm-up: ${pct(growth(samples))}; `
     + `latency ${samples[0].latencyMs.toFixed(1)} → ${samples.at(-1).latencyMs.toFixed(1)} ms`);

@@ -11,7 +11,8 @@ const HEAP_READINGS = 7;
  * `HEAP_READINGS` readings, each right after its own collection: the
  * webcam's frame loop goes on meanwhile and allocates between a collection
  * and its reading, which is garbage, not growth), the page's and the
- * worker's wasm memory.
+ * worker's wasm memory, and on WebGPU the allocator's live allocations
+ * and reserved bytes.
  */
 async function sample(page, cdp, done, latencyMs) {
   let jsHeap = Infinity;
@@ -23,7 +24,8 @@ async function sample(page, cdp, done, latencyMs) {
   const pageWasm = await page.evaluate(() => globalThis.shiftscopeMemoryBytes?.() ?? NaN);
   const [worker] = page.workers();
   const workerWasm = worker ? await worker.evaluate(() => self.shiftscopeMemoryBytes?.() ?? NaN) : NaN;
-  return { done, jsHeap, pageWasm, workerWasm, latencyMs };
+  const [gpuAllocations, , gpuReserved] = (worker && await worker.evaluate(() => self.shiftscopeAllocator?.())) ?? [];
+  return { done, jsHeap, pageWasm, workerWasm, gpuAllocations, gpuReserved, latencyMs };
 }
 
 /**
@@ -73,8 +75,13 @@ export async function soak({ webgpu, predictions, every, warmup, webcamSeconds, 
   }
 }
 
-/** The growth of each memory figure from a phase's first sample to its largest later one (0.05 = 5 %). */
+/**
+ * The growth of each memory figure from a phase's first sample to its
+ * largest later one (0.05 = 5 %); the GPU allocator's figures only where
+ * the engine runs on WebGPU.
+ */
 export function growth(samples) {
-  const keys = ['jsHeap', 'pageWasm', 'workerWasm'];
+  const keys = ['jsHeap', 'pageWasm', 'workerWasm', 'gpuAllocations', 'gpuReserved']
+    .filter((k) => Number.isFinite(samples[0][k]));
   return Object.fromEntries(keys.map((k) => [k, Math.max(...samples.map((s) => s[k])) / samples[0][k] - 1]));
 }

@@ -87,6 +87,14 @@ impl Host {
         });
     }
 
+    /// What the device's allocator holds now: live allocations, bytes in
+    /// use and bytes reserved; `None` where the device reports nothing
+    /// (burn's CPU backend).
+    pub fn allocator(&self) -> Option<[u64; 3]> {
+        let usage = self.device().memory_pool_usage()?;
+        Some([usage.number_allocs, usage.bytes_in_use, usage.bytes_reserved])
+    }
+
     fn device(&self) -> Device {
         self.device.borrow().0.clone()
     }

@@ -4,14 +4,32 @@
 //! [`shiftscope::engine::protocol`]: each message is `[json, bytes?]`, the
 //! bytes (pixels or weights) transferred, not copied.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use js_sys::{Array, Uint8Array};
 use shiftscope::engine::protocol::{decode, encode, Reply, Request};
-use wasm_bindgen::prelude::Closure;
+use wasm_bindgen::prelude::{wasm_bindgen, Closure};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use crate::host::Host;
+
+thread_local! {
+    /// The worker's host once it has started (read by [`engine_allocator`]).
+    static HOST: RefCell<Option<Rc<Host>>> = const { RefCell::new(None) };
+}
+
+/// What the engine's allocator holds now, for the soak (`web/e2e/soak.mjs`,
+/// through `www/worker.js`): `[allocations, bytes in use, bytes reserved]`,
+/// or `undefined` outside the worker, before it started, or on a device that
+/// reports nothing (the CPU).
+#[wasm_bindgen(js_name = engineAllocator)]
+pub fn engine_allocator() -> JsValue {
+    let figures = HOST.with_borrow(|host| host.as_ref().and_then(|h| h.allocator()));
+    figures.map_or(JsValue::UNDEFINED, |f| f.iter().map(|&n| JsValue::from_f64(n as f64)).collect::<Array>().into())
+}
 
 fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
@@ -40,6 +58,7 @@ pub fn serve() {
     std::panic::set_hook(Box::new(|info| post(&Reply::Crashed { message: info.to_string() })));
     spawn_local(async {
         let host = Host::start(|reply| post(&reply)).await;
+        HOST.set(Some(host.clone()));
         // Installed in the same task that says `Started` (below): the page
         // sends nothing before that, so no message can arrive unheard.
         post(&Reply::Started { backend: host.backend() });
