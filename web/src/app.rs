@@ -38,13 +38,10 @@ pub fn App() -> Html {
     };
     let dragging = use_drop_and_paste(on_image.clone(), on_error.clone());
 
-    // The reducer only replaces the preview; its old URL is released here.
-    use_effect_with(state.outcome.preview.clone(), |url| {
-        let url = url.clone();
-        move || {
-            if let Some(url) = url {
-                let _ = web_sys::Url::revoke_object_url(&url);
-            }
+    // The reducer lists the preview URLs it let go of; they are revoked here.
+    use_effect_with(state.released.clone(), |urls| {
+        for url in urls {
+            let _ = web_sys::Url::revoke_object_url(url);
         }
     });
 

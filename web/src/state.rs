@@ -165,6 +165,9 @@ pub struct State {
     pub field: Field,
     /// Images sent and not answered, by number.
     pub sent: BTreeMap<u64, Sent>,
+    /// Preview URLs the last action let go of (a replaced preview, images
+    /// superseded or failed), for the page to revoke.
+    pub released: Vec<String>,
 }
 
 impl Default for State {
@@ -183,6 +186,7 @@ impl Default for State {
             webcam: false,
             field: Field::None,
             sent: BTreeMap::new(),
+            released: vec![],
         }
     }
 }
@@ -269,14 +273,25 @@ impl State {
             Reply::Classified { model, image, analysis } => {
                 let Some(sent) = self.sent.remove(&image) else { return };
                 // Older images are moot once a newer one is answered.
-                self.sent.retain(|&number, _| number > image);
+                let newer = self.sent.split_off(&image);
+                for older in std::mem::replace(&mut self.sent, newer).into_values() {
+                    self.released.extend(older.preview);
+                }
                 let shown = self.outcome.analysis.as_ref().map_or(0, |a| a.id);
-                let Some(active) = self.active.as_ref().filter(|a| a.number == model && image > shown) else { return };
-                let Some(config) = active.config.clone() else { return };
+                let active = self.active.as_ref().filter(|a| a.number == model && image > shown);
+                let Some((active, config)) = active.and_then(|a| Some((a, a.config.clone()?))) else {
+                    return self.released.extend(sent.preview);
+                };
                 let rgba = analysis.rgba();
                 let predictions = analysis.predictions.clone();
                 let shown = Analysis { id: image, config, rgba, result: *analysis };
-                let preview = sent.preview.or(self.outcome.preview.take());
+                let preview = match sent.preview {
+                    Some(new) => {
+                        self.released.extend(self.outcome.preview.take());
+                        Some(new)
+                    }
+                    None => self.outcome.preview.take(),
+                };
                 let source = sent.source;
                 self.outcome = Outcome {
                     source,
@@ -301,7 +316,13 @@ impl State {
                 if let Field::Measuring { .. } = self.field {
                     self.field = Field::None;
                 }
-                let source = self.sent.remove(&image).map(|s| s.source).unwrap_or_else(|| "the measurement".into());
+                let source = match self.sent.remove(&image) {
+                    Some(sent) => {
+                        self.released.extend(sent.preview);
+                        sent.source
+                    }
+                    None => "the measurement".into(),
+                };
                 self.show(Message::Error(format!("{source}: {}", failure.message)));
             }
             Reply::Crashed { message } => self.show(Message::Error(format!("the engine stopped: {message}"))),
@@ -316,6 +337,7 @@ impl Reducible for State {
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
+        next.released.clear();
         match action {
             Action::Cards(cards) => next.cards = cards,
             Action::Load(slot) => next.requested = Some(*slot),

@@ -117,3 +117,26 @@ fn failures_name_their_image_and_fields_belong_to_the_shown_image() {
     let state = run(state, vec![Action::Reply { reply: Reply::Backend { backend: backend.clone() }, at_ms: 0.0 }]);
     assert_eq!(state.backend, Some(backend));
 }
+
+#[test]
+fn every_preview_let_go_of_is_released_once() {
+    // Image 2 is superseded by 3's answer; 3 replaces nothing yet.
+    let state = run(with_model(), vec![sent(2, "a.png", 0.0), sent(3, "b.png", 0.0), classified(1, 3, 7, 1.0)]);
+    assert_eq!(state.released, ["blob:2"]);
+    assert_eq!(state.outcome.preview.as_deref(), Some("blob:3"));
+    // A newer image replaces the shown preview; a webcam frame keeps it.
+    let state = run(state, vec![sent(4, "c.png", 2.0), classified(1, 4, 1, 3.0)]);
+    assert_eq!(state.released, ["blob:3"]);
+    let state = run(state, vec![frame(5), classified(1, 5, 1, 4.0)]);
+    assert!(state.released.is_empty());
+    assert_eq!(state.outcome.preview.as_deref(), Some("blob:4"));
+    // A failed image, and one answered after a newer one was shown.
+    let failure = Failure::new(FailureKind::Run, "no");
+    let failed = Action::Reply { reply: Reply::Failed { image: 6, failure }, at_ms: 0.0 };
+    let state = run(state, vec![sent(6, "d.png", 5.0), failed]);
+    assert_eq!(state.released, ["blob:6"]);
+    let state = run(state, vec![sent(7, "e.png", 6.0), sent(8, "f.png", 6.0), classified(1, 8, 2, 7.0)]);
+    assert_eq!(state.released, ["blob:7", "blob:4"], "7 superseded, 4 replaced");
+    let state = run(state, vec![Action::Note("unrelated".into())]);
+    assert!(state.released.is_empty(), "each action lists only what it let go of");
+}
