@@ -1,6 +1,6 @@
 // Budgets of the web app, measured on this machine (not a test): wasm size
 // (raw and gzip), weights sizes, time from navigation to the first
-// prediction on localhost, and steady-state latency per image (median of
+// prediction on localhost (cold; `npm run first` for cold and warm), and steady-state latency per image (median of
 // the page's last 15 runs) on WebGPU and on the CPU for each shipped model.
 //   npm run bench --prefix web/e2e        (after `trunk build --release`)
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -26,15 +26,12 @@ for (const webgpu of [true, false]) {
   const browser = await h.launch({ webgpu });
   try {
     const context = await browser.newContext();
+    await h.recordFirstTimes(context);
     const page = await context.newPage();
-    const start = Date.now();
     await page.goto(server.url);
     await h.waitReady(page, 600_000);
-    const ready = Date.now() - start;
-    let before = await h.counters(page);
-    await page.click('button[data-example=cat]');
-    await h.settled(page, before);
-    const first = Date.now() - start;
+    const { readyMs: ready, predictionMs: first } = await h.firstTimes(page);
+    let before;
     const backend = await page.$eval('#status', (el) => el.dataset.backend);
     for (const model of models) {
       if (model !== models[0]) await h.useModel(page, model, 600_000);

@@ -5,9 +5,11 @@ use shiftscope::engine::protocol::Request;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use crate::controls::{Examples, GivenWeights, ImageControls, OwnWeights, ThemeToggle};
+use crate::controls::{example_url, Examples, GivenWeights, ImageControls, OwnWeights, ThemeToggle, EXAMPLES};
 use crate::fetch::fetch_blob;
-use crate::hooks::{classify_blob, load_given, load_shipped, use_drop_and_paste, use_engine, ClientHandle};
+use crate::hooks::{
+    classify_blob, classify_unless_given, load_given, load_shipped, use_drop_and_paste, use_engine, ClientHandle,
+};
 use crate::state::{Action, Phase, State};
 use crate::view::{MessageArea, ModelPicker, Predictions, StatusLine};
 use crate::viz::VizPanel;
@@ -54,13 +56,27 @@ pub fn App() -> Html {
         Callback::from(move |name: String| {
             let (on_image, on_error) = (on_image.clone(), on_error.clone());
             spawn_local(async move {
-                match fetch_blob(&format!("assets/examples/{name}.png")).await {
+                match fetch_blob(&example_url(&name)).await {
                     Ok(blob) => on_image.emit((blob, format!("example: {name}"))),
                     Err(e) => on_error.emit(e),
                 }
             });
         })
     };
+    // The first example is classified at once, so a visitor meets a
+    // prediction and its explanation without doing anything (an image the
+    // visitor gives first wins).
+    {
+        let (client, dispatch) = (client.clone(), dispatch.clone());
+        use_effect_with((), move |_| {
+            spawn_local(async move {
+                let name = EXAMPLES[0];
+                if let Ok(blob) = fetch_blob(&example_url(name)).await {
+                    classify_unless_given(&client, &dispatch, blob, format!("example: {name}"));
+                }
+            });
+        });
+    }
     let on_webcam = use_webcam(client.clone(), dispatch.clone(), video.clone(), state.webcam);
     let on_select = {
         let (client, dispatch, cards) = (client.clone(), dispatch.clone(), state.cards.clone());

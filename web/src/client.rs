@@ -70,6 +70,11 @@ impl Client {
         n
     }
 
+    /// Whether any image has been sent.
+    pub fn sent_image(&self) -> bool {
+        self.images.get().0 > 0
+    }
+
     /// Whether an image is still unanswered.
     pub fn busy(&self) -> bool {
         let (sent, answered) = self.images.get();

@@ -13,6 +13,11 @@ use crate::view::select_value;
 /// The example images in `assets/examples/` (licences in `assets/README.md`).
 pub const EXAMPLES: [&str; 4] = ["cat", "horse", "rocket", "coffee"];
 
+/// Where the example image `name` is served.
+pub fn example_url(name: &str) -> String {
+    format!("assets/examples/{name}.png")
+}
+
 /// The first file an `<input type=file>` holds after a change (and clears
 /// it, so choosing the same file again fires again).
 fn chosen_file(event: &Event) -> Option<web_sys::File> {
@@ -74,7 +79,7 @@ pub fn Examples(props: &ExamplesProps) -> Html {
                 let onclick = Callback::from(move |_: MouseEvent| on_pick.emit(name.to_string()));
                 html! {
                     <button type="button" class="example" data-example={*name} {onclick} aria-label={format!("classify the example image: {name}")}>
-                        <img src={format!("assets/examples/{name}.png")} alt="" />
+                        <img src={example_url(name)} alt="" />
                         <span>{ *name }</span>
                     </button>
                 }

@@ -36,22 +36,28 @@ pub fn use_engine(dispatch: UseReducerDispatcher<State>) -> ClientHandle {
             let client = Client::start(on_reply, on_note);
             *handle.borrow_mut() = Some(client.clone());
             spawn_local(async move {
-                let mut cards = vec![];
+                // The first model loads as soon as its card is here; the
+                // other cards follow while it downloads.
+                let mut cards: Vec<ModelCard> = vec![];
                 let mut failures = vec![];
                 for name in SHIPPED {
                     match shipped_card(name).await {
-                        Ok(card) => cards.push(card),
+                        Ok(card) => {
+                            if cards.is_empty() {
+                                load_shipped(&client, &dispatch, card.clone());
+                            }
+                            cards.push(card);
+                        }
                         Err(e) => failures.push(e),
                     }
                 }
-                let first = cards.first().cloned();
+                let none = cards.is_empty();
                 dispatch.dispatch(Action::Cards(cards));
                 if !failures.is_empty() {
                     dispatch.dispatch(Action::Error(failures.join("; ")));
                 }
-                match first {
-                    Some(card) => load_shipped(&client, &dispatch, card),
-                    None => dispatch.dispatch(Action::Error("no model could be loaded".into())),
+                if none {
+                    dispatch.dispatch(Action::Error("no model could be loaded".into()));
                 }
             });
         });
@@ -103,10 +109,32 @@ pub fn classify_blob(
     blob: web_sys::Blob,
     source: String,
 ) {
+    decode_and_send(handle, dispatch, blob, source, false);
+}
+
+/// Like [`classify_blob`], but sends nothing once any image has been sent
+/// (the page's own first example gives way to the visitor's image).
+pub fn classify_unless_given(
+    handle: &ClientHandle,
+    dispatch: &UseReducerDispatcher<State>,
+    blob: web_sys::Blob,
+    source: String,
+) {
+    decode_and_send(handle, dispatch, blob, source, true);
+}
+
+fn decode_and_send(
+    handle: &ClientHandle,
+    dispatch: &UseReducerDispatcher<State>,
+    blob: web_sys::Blob,
+    source: String,
+    unless_given: bool,
+) {
     let Some(client) = handle.borrow().clone() else { return };
     let dispatch = dispatch.clone();
     spawn_local(async move {
         match decode_blob(&blob).await {
+            Ok(_) if unless_given && client.sent_image() => {}
             Ok((pixels, note)) => {
                 let preview = web_sys::Url::create_object_url_with_blob(&blob).ok();
                 let sent = Sent { source, preview, note, live: false, at_ms: now_ms() };

@@ -106,7 +106,9 @@ impl Host {
             Err(failure) => return (self.reply)(Reply::LoadFailed { model, failure }),
         };
         (self.reply)(Reply::Warming { model, name: weights.name.clone() });
-        let engine = match build(&weights, &self.device()).await {
+        // An image already waiting warms the model up itself.
+        let warm_up = self.slots.borrow().waiting.is_none();
+        let engine = match build(&weights, &self.device(), warm_up).await {
             Ok(engine) => engine,
             Err(failure) => return (self.reply)(Reply::LoadFailed { model, failure }),
         };
@@ -120,9 +122,16 @@ impl Host {
             slots.images.clear();
             slots.waiting.take()
         };
+        // An image that waited is the model's first run: the page hears
+        // `Ready` once it has run (on a GPU, once its pipelines compiled),
+        // with the answer right after.
+        let answer = match waiting {
+            Some(waiting) => Some(self.answer(waiting).await),
+            None => None,
+        };
         (self.reply)(Reply::Ready { model, name: weights.name, config });
-        if let Some(waiting) = waiting {
-            self.classify(waiting).await;
+        if let Some(answer) = answer {
+            (self.reply)(answer);
         }
     }
 
@@ -146,14 +155,26 @@ impl Host {
     }
 
     async fn classify(self: Rc<Self>, given: Waiting) {
-        let Some((model, _, engine)) = self.slots.borrow().model.clone() else {
+        if self.slots.borrow().model.is_none() {
             self.slots.borrow_mut().waiting = Some(given);
             return;
+        }
+        let answer = self.answer(given).await;
+        (self.reply)(answer);
+    }
+
+    /// Classifies `given` with the model in use (there is one), keeping the
+    /// prepared image to measure fields on; falls back to the CPU when the
+    /// GPU device fails.
+    async fn answer(&self, given: Waiting) -> Reply {
+        let Some((model, _, engine)) = self.slots.borrow().model.clone() else {
+            let failure = Failure::new(FailureKind::Run, "no model is loaded");
+            return Reply::Failed { image: given.image, failure };
         };
         let image = given.image;
         let prepared = match engine.prepare_rgba(given.rgba, given.width, given.height) {
             Ok(prepared) => Rc::new(prepared),
-            Err(e) => return (self.reply)(Reply::Failed { image, failure: Failure::from(&e) }),
+            Err(e) => return Reply::Failed { image, failure: Failure::from(&e) },
         };
         let result = match engine.analyse(&prepared, 5).await {
             Err(e @ shiftscope::Error::Device(_)) => match self.fall_back_to_cpu(&e).await {
@@ -164,16 +185,14 @@ impl Host {
         };
         match result {
             Ok(analysis) => {
-                {
-                    let images = &mut self.slots.borrow_mut().images;
-                    if images.len() == KEPT_IMAGES {
-                        images.pop_front();
-                    }
-                    images.push_back((image, prepared));
+                let images = &mut self.slots.borrow_mut().images;
+                if images.len() == KEPT_IMAGES {
+                    images.pop_front();
                 }
-                (self.reply)(Reply::Classified { model, image, analysis: Box::new(analysis) });
+                images.push_back((image, prepared));
+                Reply::Classified { model, image, analysis: Box::new(analysis) }
             }
-            Err(e) => (self.reply)(Reply::Failed { image, failure: Failure::from(&e) }),
+            Err(e) => Reply::Failed { image, failure: Failure::from(&e) },
         }
     }
 
@@ -206,18 +225,21 @@ impl Host {
         *self.device.borrow_mut() = (Device::flex(), backend.clone());
         (self.reply)(Reply::Backend { backend });
         let (model, weights, _) = self.slots.borrow().model.clone()?;
-        let engine = build(&weights, &Device::flex()).await.ok()?;
+        let engine = build(&weights, &Device::flex(), false).await.ok()?;
         self.slots.borrow_mut().model = Some((model, weights, engine.clone()));
         Some(engine)
     }
 }
 
-/// The engine of `weights` on `device`, warmed up (GPU pipelines compiled).
-async fn build(weights: &Weights, device: &Device) -> Result<Rc<Engine>, Failure> {
+/// The engine of `weights` on `device`, warmed up (GPU pipelines compiled)
+/// when `warm_up`.
+async fn build(weights: &Weights, device: &Device, warm_up: bool) -> Result<Rc<Engine>, Failure> {
     let failed = |e: shiftscope::Error| Failure::from(&e);
     let engine = Engine::from_bytes(weights.bytes.to_vec(), &weights.name, weights.config.as_ref(), device)
         .await
         .map_err(failed)?;
-    engine.warm_up().await.map_err(failed)?;
+    if warm_up {
+        engine.warm_up().await.map_err(failed)?;
+    }
     Ok(Rc::new(engine))
 }

@@ -38,8 +38,12 @@ pub enum Phase {
 pub enum Message {
     /// Something failed; the app keeps working.
     Error(String),
-    /// Information (e.g. an animation was classified by its first frame).
+    /// Information about the image shown (e.g. an animation was classified
+    /// by its first frame); the next result clears it, as it does errors.
     Note(String),
+    /// Information about the page itself (e.g. the model runs in the page,
+    /// not in a worker); it stays until another message replaces it.
+    Notice(String),
 }
 
 /// One image as the model saw it, with everything the panel draws.
@@ -214,7 +218,7 @@ pub enum Action {
     },
     /// Something failed on the page's side (decoding, a download).
     Error(String),
-    /// Information for the visitor.
+    /// Information about the page itself (shown as a [`Message::Notice`]).
     Note(String),
     /// The webcam started or stopped.
     Webcam(bool),
@@ -302,7 +306,9 @@ impl State {
                 };
                 self.updates += 1;
                 self.latency.push(at_ms - sent.at_ms);
-                self.message = None;
+                if !matches!(self.message, Some(Message::Notice(_))) {
+                    self.message = None;
+                }
                 if let Some(note) = sent.note {
                     self.show(Message::Note(note));
                 }
@@ -351,7 +357,7 @@ impl Reducible for State {
                 }
                 next.show(Message::Error(error));
             }
-            Action::Note(note) => next.show(Message::Note(note)),
+            Action::Note(note) => next.show(Message::Notice(note)),
             Action::Webcam(on) => {
                 next.webcam = on;
                 if !on {

@@ -140,3 +140,13 @@ fn every_preview_let_go_of_is_released_once() {
     let state = run(state, vec![Action::Note("unrelated".into())]);
     assert!(state.released.is_empty(), "each action lists only what it let go of");
 }
+
+#[test]
+fn a_result_clears_errors_but_not_notices_about_the_page() {
+    let notice = Action::Note("the model runs in the page".into());
+    let state = run(with_model(), vec![notice, sent(2, "a.png", 0.0), classified(1, 2, 0, 1.0)]);
+    assert_eq!(state.message, Some(Message::Notice("the model runs in the page".into())));
+    let state = run(state, vec![Action::Error("b.png: not an image".into()), sent(3, "c.png", 2.0)]);
+    let state = run(state, vec![classified(1, 3, 0, 3.0)]);
+    assert_eq!(state.message, None, "an error about an earlier image goes with the next result");
+}

@@ -45,9 +45,10 @@ pub fn StatusLine(props: &StatusProps) -> Html {
                 }
             </label>
         },
-        Phase::Warming { name } => html! {
-            <span><span class="spinner" aria-hidden="true"></span>{ format!(" preparing {name} (compiling GPU pipelines)…") }</span>
-        },
+        Phase::Warming { name } => {
+            let what = if backend == Some(&Backend::WebGpu) { " (compiling GPU pipelines)" } else { "" };
+            html! { <span><span class="spinner" aria-hidden="true"></span>{ format!(" preparing {name}{what}…") }</span> }
+        }
         Phase::Ready => html! { <span>{ "ready" }</span> },
         Phase::NoModel => html! { <span>{ "no model loaded" }</span> },
     };
@@ -246,7 +247,7 @@ pub fn MessageArea(props: &MessageProps) -> Html {
         Some(Message::Error(text)) => {
             html! { <p id="message" class="error" role="alert" data-kind="error" data-count={count}>{ text }</p> }
         }
-        Some(Message::Note(text)) => {
+        Some(Message::Note(text) | Message::Notice(text)) => {
             html! { <p id="message" class="note" role="status" data-kind="note" data-count={count}>{ text }</p> }
         }
         None => html! { <p id="message" role="status" data-kind="none" data-count={count}></p> },

@@ -68,7 +68,7 @@ for (const webgpu of [true, false]) {
 
 /**
  * On the CPU path with the fake webcam: navigation → ready → first prediction
- * (the cat example), then 20 webcam frames with the panel open, then a
+ * (the example the page classifies by itself), then 20 webcam frames with the panel open, then a
  * measured field; returns the main thread's long tasks in each phase.
  * `inPage` blocks the worker's script, so the model runs in the page (as it
  * did before the worker).
@@ -76,15 +76,12 @@ for (const webgpu of [true, false]) {
 async function mainThreadFigures(browser, inPage) {
   const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, permissions: ['camera'] });
   await recordLongTasks(context);
+  await h.recordFirstTimes(context);
   if (inPage) await context.route('**/worker.js', (route) => route.fulfill({ status: 404, body: 'blocked' }));
   const page = await context.newPage();
   await page.goto(server.url);
   await h.waitReady(page);
-  const readyMs = await page.evaluate(() => performance.now());
-  const before = await h.counters(page);
-  await page.click('button[data-example=cat]');
-  await h.settled(page, before);
-  const firstMs = await page.evaluate(() => performance.now());
+  const { readyMs, predictionMs: firstMs } = await h.firstTimes(page);
   await page.waitForSelector('#viz');
 
   const webcamFrom = await page.evaluate(() => performance.now());

@@ -71,15 +71,44 @@ export async function openApp(browser, server, { permissions = [] } = {}) {
   return page;
 }
 
-/** Waits until the model slot is idle and ready. */
+/**
+ * Waits until the model slot is idle and ready, and the page has answered
+ * the first example it classifies by itself (or shown an error).
+ */
 export async function waitReady(page, timeout = 240_000) {
   await page.waitForFunction(() => {
     const status = document.querySelector('#status');
     const panic = document.querySelector('#panic');
     if (!panic) throw new Error('the panic message element is missing');
     if (panic.textContent) throw new Error(panic.textContent);
-    return status && status.dataset.phase === 'idle' && status.dataset.backend !== 'none';
+    const answered = Number(document.querySelector('#predictions')?.dataset.updates) >= 1
+      || document.querySelector('#message')?.dataset.kind === 'error';
+    return status && status.dataset.phase === 'idle' && status.dataset.backend !== 'none' && answered;
   }, null, { timeout, polling: 250 });
+}
+
+/**
+ * Makes every page of `context` note, on its own clock (ms after
+ * navigation), when its first model is ready and when it first shows a
+ * prediction; read them with [`firstTimes`].
+ */
+export async function recordFirstTimes(context) {
+  await context.addInitScript(() => {
+    const seen = {};
+    globalThis.shiftscopeFirstTimes = seen;
+    new MutationObserver(() => {
+      const status = document.querySelector('#status');
+      if (!seen.readyMs && status?.dataset.phase === 'idle' && status.dataset.model) seen.readyMs = performance.now();
+      if (!seen.predictionMs && Number(document.querySelector('#predictions')?.dataset.updates) >= 1) {
+        seen.predictionMs = performance.now();
+      }
+    }).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+  });
+}
+
+/** `{readyMs, predictionMs}` noted by [`recordFirstTimes`]. */
+export function firstTimes(page) {
+  return page.evaluate(() => ({ ...globalThis.shiftscopeFirstTimes }));
 }
 
 /** Waits until `name` is the model in use and ready (after a pick or an own-weights file). */
