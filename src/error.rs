@@ -27,6 +27,10 @@ pub enum Error {
     /// probe missing, an input of the wrong shape).
     #[error("the model's run failed: {0}")]
     Run(String),
+    /// Something this architecture cannot do (e.g. undo a patch shuffle by
+    /// permuting its weights), with the reason.
+    #[error("not possible with this model: {0}")]
+    Unsupported(String),
     /// A weight file that cannot be read or does not fit the model.
     #[error("weights {source_name}: {reason}")]
     Weights {

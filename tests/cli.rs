@@ -307,3 +307,42 @@ fn bench_refuses_bad_options_with_exit_4() {
         assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn shuffle_shows_that_only_mixer_undoes_a_patch_shuffle_with_permuted_weights() {
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("shuffled.png");
+    let cat = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples/cat.png");
+    let (cat, saved_arg) = (cat.to_str().unwrap(), saved.to_str().unwrap());
+    let run = |weights: &str, extra: &[&str]| {
+        let weights = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets").join(weights);
+        let mut args = vec!["shuffle", "--weights", weights.to_str().unwrap(), "--seed", "7", "--json"];
+        args.extend_from_slice(extra);
+        args.push(cat);
+        let out = shiftscope(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let probabilities = |list: &serde_json::Value| -> Vec<(u64, f64)> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["class"].as_u64().unwrap(), p["probability"].as_f64().unwrap()))
+            .collect()
+    };
+    let mixer = run("mixer_compact.bpk", &["--save", saved_arg]);
+    let (original, shuffled) = (probabilities(&mixer["original"]), probabilities(&mixer["shuffled"]));
+    let permuted = probabilities(&mixer["permuted_weights"]["top"]);
+    assert_ne!(original, shuffled, "the shuffle moves the plain model's answer");
+    for ((class, p), (permuted_class, q)) in original.iter().zip(&permuted) {
+        assert_eq!(class, permuted_class);
+        assert!((p - q).abs() < 1e-5, "permuted weights on the shuffled image: {q} against {p}");
+    }
+    assert!(mixer["permuted_weights"]["largest_logit_difference"].as_f64().unwrap() < 1e-5);
+    let image = image::open(&saved).unwrap();
+    assert_eq!((image.width(), image.height()), (32, 32), "the shuffled image is what the model sees");
+
+    let shift = run("s2mlpv2_compact.bpk", &[]);
+    assert!(shift["permuted_weights"]["none"].as_str().unwrap().contains("fixed neighbours"));
+    assert_ne!(probabilities(&shift["original"]), probabilities(&shift["shuffled"]));
+}

@@ -6,6 +6,7 @@ mod convert;
 mod eval;
 mod info;
 mod predict;
+mod shuffle;
 mod train;
 
 use std::path::{Path, PathBuf};
@@ -54,6 +55,32 @@ enum Command {
         /// Images to classify (JPEG, PNG, GIF, BMP, WebP).
         #[arg(required = true)]
         images: Vec<PathBuf>,
+    },
+    /// Shuffle an image's patches and the pixels inside them (one permutation
+    /// drawn from a seed) and classify both: MLP-Mixer with its weights
+    /// permuted the same way gives its original answer; the shift models
+    /// have no such weights.
+    Shuffle {
+        /// Variant name or model config JSON; optional for burnpack weights.
+        #[arg(long)]
+        model: Option<String>,
+        /// Weight file: safetensors, PyTorch .pth or burnpack.
+        #[arg(long)]
+        weights: PathBuf,
+        /// Seed of the permutation.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// How many classes to print.
+        #[arg(long, default_value_t = 5)]
+        top: usize,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Also write the shuffled image (as the model sees it) to this PNG file.
+        #[arg(long)]
+        save: Option<PathBuf>,
+        /// The image.
+        image: PathBuf,
     },
     /// Convert a checkpoint (.pth, .safetensors, burnpack) into compact burnpack weights.
     Convert {
@@ -228,6 +255,10 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
         Command::Predict { model, weights, top, json, images } => {
             predict::run(resolve_model(model.as_deref())?.as_ref(), &weights, top, json, &images)
         }
+        Command::Shuffle { model, weights, seed, top, json, save, image } => {
+            let options = shuffle::Options { seed, top, json, save };
+            shuffle::run(resolve_model(model.as_deref())?.as_ref(), &weights, &image, &options)
+        }
         Command::Convert { model, dtype, input, output } => {
             let dtype = dtype.parse().map_err(Error::InvalidConfig)?;
             convert::run(resolve_model(model.as_deref())?.as_ref(), dtype, &input, &output)
@@ -276,6 +307,6 @@ pub fn exit_code_for(error: &Error) -> ExitCode {
     match error {
         Error::Io { .. } | Error::Image { .. } | Error::Dataset { .. } => ExitCode::from(3),
         Error::Weights { .. } | Error::InvalidConfig(_) | Error::UnknownVariant { .. } => ExitCode::from(4),
-        Error::Device(_) | Error::Run(_) => ExitCode::from(1),
+        Error::Device(_) | Error::Run(_) | Error::Unsupported(_) => ExitCode::from(1),
     }
 }

@@ -6,11 +6,13 @@
 
 mod analysis;
 pub mod protocol;
+mod shuffle;
 
 use burn::tensor::{Device, Tensor, TensorData};
 use image::RgbImage;
 
 pub use analysis::Analysis;
+pub use shuffle::Shuffled;
 
 use crate::error::{Error, Result};
 use crate::labels;

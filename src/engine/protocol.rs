@@ -130,7 +130,7 @@ impl From<&Error> for Failure {
             Error::Image { .. } => FailureKind::Image,
             Error::Weights { .. } | Error::InvalidConfig(_) | Error::UnknownVariant { .. } => FailureKind::Weights,
             Error::Device(_) => FailureKind::Device,
-            Error::Run(_) => FailureKind::Run,
+            Error::Run(_) | Error::Unsupported(_) => FailureKind::Run,
             Error::Dataset { .. } | Error::Io { .. } => FailureKind::Other,
         };
         Self::new(kind, error.to_string())

@@ -4,13 +4,14 @@
 
 use burn::module::Module;
 use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use super::{require, Cost, ProbeRequest, Probes};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ops::mlp::Mlp;
 use crate::ops::patch::PatchEmbed;
+use crate::viz::patch_shuffle::PatchShuffle;
 
 /// timm's LayerNorm epsilon for Mixer.
 const EPSILON: f64 = 1e-6;
@@ -127,5 +128,41 @@ impl Mixer {
             }
         }
         x.reshape([b, h, w, c])
+    }
+}
+
+impl Mixer {
+    /// This Mixer with its patch-embedding kernel permuted like the pixels
+    /// of a patch, and its token-mixing MLPs like the patches: on an image
+    /// shuffled by `shuffle` it computes what `self` computes on the
+    /// original (up to the order of float sums; channel mixing, the norms
+    /// and the final mean do not depend on token order).
+    pub fn for_shuffled(mut self, shuffle: &PatchShuffle) -> Result<Self> {
+        let [out, channels, patch, _] = self.stem.proj.weight.dims();
+        let tokens = self.blocks.first().map_or(shuffle.tokens.len(), |b| b.mlp_tokens.fc1.weight.dims()[0]);
+        if patch != shuffle.patch || tokens != shuffle.tokens.len() {
+            return Err(Error::InvalidConfig(format!(
+                "the shuffle cuts {0}×{0} patches into a {1}×{1} grid, the Mixer takes {patch}×{patch} patches and \
+                 {tokens} tokens",
+                shuffle.patch, shuffle.grid
+            )));
+        }
+        let device = self.stem.proj.weight.device();
+        let index = |order: &[usize]| {
+            let order: Vec<i64> = order.iter().map(|&i| i as i64).collect();
+            let n = order.len();
+            Tensor::<1, Int>::from_data(TensorData::new(order, [n]), &device)
+        };
+        let (pixels, tokens) = (index(&shuffle.pixels), index(&shuffle.tokens));
+        self.stem.proj.weight = self.stem.proj.weight.map(|w| {
+            w.reshape([out, channels, patch * patch]).select(2, pixels).reshape([out, channels, patch, patch])
+        });
+        for block in &mut self.blocks {
+            let mlp = &mut block.mlp_tokens;
+            mlp.fc1.weight = mlp.fc1.weight.clone().map(|w| w.select(0, tokens.clone()));
+            mlp.fc2.weight = mlp.fc2.weight.clone().map(|w| w.select(1, tokens.clone()));
+            mlp.fc2.bias = mlp.fc2.bias.take().map(|b| b.map(|b| b.select(0, tokens.clone())));
+        }
+        Ok(self)
     }
 }

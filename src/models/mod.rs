@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::preprocess::Preprocess;
+use crate::viz::patch_shuffle::PatchShuffle;
 pub use cost::Cost;
 pub use probes::{ProbeRequest, Probes};
 
@@ -83,6 +84,15 @@ impl ModelConfig {
             ArchConfig::S2mlpv2(c) => c.cost(self.image_size, self.in_channels, self.num_classes),
             ArchConfig::Asmlp(c) => c.cost(self.image_size, self.in_channels, self.num_classes),
             ArchConfig::Mixer(c) => c.cost(self.image_size, self.in_channels, self.num_classes),
+        }
+    }
+
+    /// Side in pixels of the patch each first-stage token embeds.
+    pub fn patch_size(&self) -> usize {
+        match &self.arch {
+            ArchConfig::S2mlpv2(c) => c.patch_sizes[0],
+            ArchConfig::Asmlp(c) => c.patch_size,
+            ArchConfig::Mixer(c) => c.patch_size,
         }
     }
 
@@ -169,6 +179,18 @@ impl Model {
             Model::Mixer(_) => {}
         }
         self
+    }
+
+    /// The model whose output on images shuffled by `shuffle` equals this
+    /// model's on the originals; only MLP-Mixer has one (see
+    /// [`crate::viz::patch_shuffle`]).
+    pub fn for_shuffled(self, shuffle: &PatchShuffle) -> Result<Self> {
+        match self {
+            Model::Mixer(m) => m.for_shuffled(shuffle).map(Model::Mixer),
+            Model::S2mlpv2(_) | Model::Asmlp(_) => Err(Error::Unsupported(
+                "no weight permutation undoes a patch shuffle: the shifts tie each token to fixed neighbours".into(),
+            )),
+        }
     }
 
     /// The final linear classifier (applied after global average pooling).

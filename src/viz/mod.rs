@@ -8,12 +8,14 @@
 //! - [`attention`]: split-attention summaries;
 //! - [`cam`]: exact per-token class contributions;
 //! - [`shift_view`]: channel groups before and after each shift;
-//! - [`pixel_map`]: per-pixel maps and their log-scale shading.
+//! - [`pixel_map`]: per-pixel maps and their log-scale shading;
+//! - [`patch_shuffle`]: MLP-Mixer's permutation claim, exactly.
 
 pub mod attention;
 pub mod cam;
 pub mod gradient;
 pub mod inspection;
+pub mod patch_shuffle;
 pub mod pixel_map;
 pub mod receptive_field;
 pub mod shift_view;
@@ -23,6 +25,7 @@ pub use attention::{BlockAttention, BRANCH_NAMES};
 pub use cam::{class_activation, ClassActivation, HeadWeights, TokenMap};
 pub use gradient::token_gradient;
 pub use inspection::{BlockShiftMaps, Inspection};
+pub use patch_shuffle::PatchShuffle;
 pub use pixel_map::{PixelBox, PixelMap};
 pub use receptive_field::ReceptiveField;
 pub use shift_view::{block_shifts, group_means, GroupShift, Uncovered};
