@@ -46,6 +46,10 @@ struct Slots {
     latest_load: u64,
     /// The latest image given while no model was ready.
     waiting: Option<Waiting>,
+    /// Whether the model in use is on its first run (on a GPU, compiling
+    /// its pipelines): images given meanwhile wait, as the page hears
+    /// `Ready` only after it.
+    first_run: bool,
     /// The latest images classified, newest last, kept to measure fields
     /// on (the page may show one that is not the newest: a webcam frame
     /// answered after the webcam stopped is not shown).
@@ -116,22 +120,31 @@ impl Host {
             return;
         }
         let config = Box::new(engine.config().clone());
-        let waiting = {
+        let first = {
             let mut slots = self.slots.borrow_mut();
             slots.model = Some((model, weights.clone(), engine));
             slots.images.clear();
+            slots.first_run = slots.waiting.is_some();
             slots.waiting.take()
         };
         // An image that waited is the model's first run: the page hears
         // `Ready` once it has run (on a GPU, once its pipelines compiled),
-        // with the answer right after.
-        let answer = match waiting {
-            Some(waiting) => Some(self.answer(waiting).await),
+        // with the answer right after; images given meanwhile follow.
+        let answer = match first {
+            Some(first) => Some(self.answer(first).await),
             None => None,
+        };
+        let given_meanwhile = {
+            let mut slots = self.slots.borrow_mut();
+            slots.first_run = false;
+            slots.waiting.take()
         };
         (self.reply)(Reply::Ready { model, name: weights.name, config });
         if let Some(answer) = answer {
             (self.reply)(answer);
+        }
+        if let Some(given) = given_meanwhile {
+            self.classify(given).await;
         }
     }
 
@@ -155,7 +168,7 @@ impl Host {
     }
 
     async fn classify(self: Rc<Self>, given: Waiting) {
-        if self.slots.borrow().model.is_none() {
+        if self.slots.borrow().model.is_none() || self.slots.borrow().first_run {
             self.slots.borrow_mut().waiting = Some(given);
             return;
         }

@@ -1,5 +1,6 @@
 // The engine runs in a Web Worker: an image dropped the moment the page can
-// take one is kept and classified once the model is ready (WebGPU and CPU);
+// take one is kept and classified once the model is ready (WebGPU and CPU),
+// and one dropped while the first run compiles the pipelines follows it;
 // the page's main thread has no task over 50 ms while the webcam runs on the
 // CPU path with the panel open, nor while a field is measured; and when no
 // worker can start, the page says so and runs the model itself.
@@ -65,6 +66,26 @@ for (const webgpu of [true, false]) {
     }
   });
 }
+
+test('webgpu: an image dropped while the first run compiles the pipelines is classified after it', { timeout: 600_000 }, async () => {
+  const browser = await h.launch({ webgpu: true });
+  try {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(server.url);
+    // The page's own example is the model's first run; SwiftShader takes seconds to compile for it.
+    await page.waitForFunction(() => /preparing/.test(document.querySelector('#status')?.textContent ?? ''),
+      null, { timeout: 300_000, polling: 50 });
+    await h.dropFile(page, 'during-first-run.png', EXAMPLES[1].bytes, 'image/png');
+    await page.waitForFunction(() => document.querySelector('#predictions').dataset.source === 'during-first-run.png',
+      null, { timeout: 300_000, polling: 100 });
+    const shown = await h.readPredictions(page);
+    assert.equal(shown.top.length, 5);
+    assert.ok(shown.updates >= 1, `${shown.updates} results shown`);
+    assert.equal(await page.textContent('#panic'), '');
+  } finally {
+    await browser.close();
+  }
+});
 
 /**
  * On the CPU path with the fake webcam: navigation → ready → first prediction
