@@ -1,6 +1,8 @@
 //! What a patch shuffle does to the engine's model: MLP-Mixer's
 //! permutation claim, run on a real image (see [`crate::viz::patch_shuffle`]).
 
+use burn::tensor::Tensor;
+
 use super::Engine;
 use crate::error::Result;
 use crate::predict::{probabilities, read_f32_async, top_k, Prediction};
@@ -30,24 +32,25 @@ impl Engine {
         let shuffle = PatchShuffle::new(self.config.image_size, self.config.patch_size(), seed)?;
         let shuffled_image = shuffle.apply(image)?;
         let shuffled_input = self.input(&shuffled_image)?;
-        let top = |probabilities: &[f32]| top_k(probabilities, self.config.num_classes, k, &self.labels).swap_remove(0);
-        let logits = self.model.forward(self.input(image)?);
-        let original_logits = read_f32_async(logits.clone()).await?;
-        let original = top(&read_f32_async(probabilities(logits)).await?);
-        let shuffled = top(&read_f32_async(probabilities(self.model.forward(shuffled_input.clone()))).await?);
+        let (original_logits, original) = self.ranked(self.model.forward(self.input(image)?), k).await?;
+        let (_, shuffled) = self.ranked(self.model.forward(shuffled_input.clone()), k).await?;
         let permuted = match self.model.clone().for_shuffled(&shuffle) {
             Ok(model) => {
-                let logits = model.forward(shuffled_input);
-                let gap = read_f32_async(logits.clone())
-                    .await?
-                    .iter()
-                    .zip(&original_logits)
-                    .map(|(a, b)| (a - b).abs())
-                    .fold(0.0, f32::max);
-                Ok((top(&read_f32_async(probabilities(logits)).await?), gap))
+                let (logits, top) = self.ranked(model.forward(shuffled_input), k).await?;
+                let gap = logits.iter().zip(&original_logits).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+                Ok((top, gap))
             }
             Err(why) => Err(why.to_string()),
         };
         Ok(Shuffled { image: shuffled_image, original, shuffled, permuted })
+    }
+
+    /// One image's `(1, classes)` logits, read back once together with
+    /// their softmax, and the top `k` classes.
+    async fn ranked(&self, logits: Tensor<2>, k: usize) -> Result<(Vec<f32>, Vec<Prediction>)> {
+        let both = read_f32_async(Tensor::cat(vec![logits.clone(), probabilities(logits)], 0)).await?;
+        let (logits, probabilities) = both.split_at(self.config.num_classes);
+        let top = top_k(probabilities, self.config.num_classes, k, &self.labels).swap_remove(0);
+        Ok((logits.to_vec(), top))
     }
 }

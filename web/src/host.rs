@@ -122,7 +122,7 @@ impl Host {
         let config = Box::new(engine.config().clone());
         let first = {
             let mut slots = self.slots.borrow_mut();
-            slots.model = Some((model, weights.clone(), engine));
+            slots.model = Some((model, weights.clone(), engine.clone()));
             slots.images.clear();
             slots.first_run = slots.waiting.is_some();
             slots.waiting.take()
@@ -131,7 +131,7 @@ impl Host {
         // `Ready` once it has run (on a GPU, once its pipelines compiled),
         // with the answer right after; images given meanwhile follow.
         let answer = match first {
-            Some(first) => Some(self.answer(first).await),
+            Some(first) => Some(self.answer(model, &engine, first).await),
             None => None,
         };
         let given_meanwhile = {
@@ -168,22 +168,22 @@ impl Host {
     }
 
     async fn classify(self: Rc<Self>, given: Waiting) {
-        if self.slots.borrow().model.is_none() || self.slots.borrow().first_run {
+        let ready = {
+            let slots = self.slots.borrow();
+            slots.model.as_ref().filter(|_| !slots.first_run).map(|(number, _, engine)| (*number, engine.clone()))
+        };
+        let Some((model, engine)) = ready else {
             self.slots.borrow_mut().waiting = Some(given);
             return;
-        }
-        let answer = self.answer(given).await;
+        };
+        let answer = self.answer(model, &engine, given).await;
         (self.reply)(answer);
     }
 
-    /// Classifies `given` with the model in use (there is one), keeping the
+    /// Classifies `given` with `engine` (model number `model`), keeping the
     /// prepared image to measure fields on; falls back to the CPU when the
     /// GPU device fails.
-    async fn answer(&self, given: Waiting) -> Reply {
-        let Some((model, _, engine)) = self.slots.borrow().model.clone() else {
-            let failure = Failure::new(FailureKind::Run, "no model is loaded");
-            return Reply::Failed { image: given.image, failure };
-        };
+    async fn answer(&self, model: u64, engine: &Engine, given: Waiting) -> Reply {
         let image = given.image;
         let prepared = match engine.prepare_rgba(given.rgba, given.width, given.height) {
             Ok(prepared) => Rc::new(prepared),
