@@ -10,13 +10,16 @@ use burn::tensor::activation::gelu;
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::{require, Cost, ProbeRequest, Probes};
+use super::architecture::{Architecture, GlobalContext, FIXED_NEIGHBOURS};
+use super::{require, Cost, Model, ProbeRequest, Probes};
 use crate::error::Result;
-use crate::ops::axial_shift::{axial_shift, Axis};
+use crate::ops::axial_shift::{axial_shift, shift_groups, Axis};
 use crate::ops::linear::linear_last;
 use crate::ops::mlp::Mlp;
 use crate::ops::norm::GroupNorm;
 use crate::ops::patch::{PatchConv, PatchMerging};
+use crate::viz::shift_view::axial_groups;
+use crate::viz::{GroupShift, Step, TokenMixing};
 
 /// AS-MLP hyper-parameters (the official config's names).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,8 +44,58 @@ fn one() -> usize {
 }
 
 impl AsMlpConfig {
-    /// Checks the stage list, the shift size and that every stage's grid is even.
-    pub fn validate(&self, image_size: usize) -> Result<()> {
+    /// Channels of stage `l`.
+    pub fn dim(&self, stage: usize) -> usize {
+        self.embed_dim << stage
+    }
+
+    fn hidden(&self, dim: usize) -> usize {
+        (dim as f64 * self.mlp_ratio) as usize
+    }
+
+    /// A freshly initialised network.
+    pub fn network(&self, in_channels: usize, num_classes: usize, device: &Device) -> AsMlp {
+        let stages = self.depths.len();
+        let layers = (0..stages)
+            .map(|l| {
+                let c = self.dim(l);
+                AsLayer {
+                    blocks: (0..self.depths[l]).map(|_| AsBlock::new(c, self.hidden(c), self, device)).collect(),
+                    downsample: (l + 1 < stages).then(|| PatchMerging::new(c, device)),
+                }
+            })
+            .collect();
+        let last = self.dim(stages - 1);
+        AsMlp {
+            patch_embed: AsPatchEmbed {
+                proj: PatchConv::new(in_channels, self.embed_dim, self.patch_size, device),
+                norm: GroupNorm::new(self.embed_dim, device),
+            },
+            layers,
+            norm: GroupNorm::new(last, device),
+            head: LinearConfig::new(last, num_classes).init(device),
+        }
+    }
+}
+
+impl Architecture for AsMlpConfig {
+    fn key(&self) -> &'static str {
+        "asmlp"
+    }
+
+    fn title(&self) -> &'static str {
+        "AS-MLP"
+    }
+
+    fn description(&self) -> &'static str {
+        "A four-stage pyramid of MLP blocks that shift channel groups along the width in one branch and the height in the other, like a 1×s and an s×1 kernel."
+    }
+
+    fn token_mixing(&self) -> &'static str {
+        "Each block moves channel groups by up to s/2 tokens (times the dilation) along the width in one branch and the height in the other, so the field grows as a cross, then a square."
+    }
+
+    fn validate(&self, image_size: usize) -> Result<()> {
         require(!self.depths.is_empty() && self.embed_dim > 0, || "asmlp needs stages and channels".into())?;
         require(self.shift_size % 2 == 1 && self.dilation > 0, || {
             format!("shift_size must be odd and dilation positive, got {} / {}", self.shift_size, self.dilation)
@@ -58,17 +111,7 @@ impl AsMlpConfig {
         })
     }
 
-    /// Channels of stage `l`.
-    pub fn dim(&self, stage: usize) -> usize {
-        self.embed_dim << stage
-    }
-
-    fn hidden(&self, dim: usize) -> usize {
-        (dim as f64 * self.mlp_ratio) as usize
-    }
-
-    /// Parameters and multiply-adds per image.
-    pub fn cost(&self, image_size: usize, in_channels: usize, num_classes: usize) -> Cost {
+    fn cost(&self, image_size: usize, in_channels: usize, num_classes: usize) -> Cost {
         let mut side = image_size / self.patch_size;
         let mut total = Cost::patch_conv(side * side, in_channels, self.embed_dim, self.patch_size);
         total += Cost::norm(self.embed_dim);
@@ -90,28 +133,46 @@ impl AsMlpConfig {
         total
     }
 
-    /// A freshly initialised model.
-    pub fn init(&self, in_channels: usize, num_classes: usize, device: &Device) -> AsMlp {
-        let stages = self.depths.len();
-        let layers = (0..stages)
-            .map(|l| {
-                let c = self.dim(l);
-                AsLayer {
-                    blocks: (0..self.depths[l]).map(|_| AsBlock::new(c, self.hidden(c), self, device)).collect(),
-                    downsample: (l + 1 < stages).then(|| PatchMerging::new(c, device)),
-                }
-            })
-            .collect();
-        let last = self.dim(stages - 1);
-        AsMlp {
-            patch_embed: AsPatchEmbed {
-                proj: PatchConv::new(in_channels, self.embed_dim, self.patch_size, device),
-                norm: GroupNorm::new(self.embed_dim, device),
-            },
-            layers,
-            norm: GroupNorm::new(last, device),
-            head: LinearConfig::new(last, num_classes).init(device),
+    fn init(&self, _image_size: usize, in_channels: usize, num_classes: usize, device: &Device) -> Model {
+        Model::Asmlp(self.network(in_channels, num_classes, device))
+    }
+
+    fn patch_size(&self) -> usize {
+        self.patch_size
+    }
+
+    fn token_steps(&self) -> Vec<Step> {
+        let mut steps = vec![Step::Patchify { patch: self.patch_size }];
+        for (stage, &depth) in self.depths.iter().enumerate() {
+            let groups = shift_groups(self.dim(stage), self.shift_size, self.dilation);
+            let mixing = TokenMixing::AxialShift { offsets: groups.into_iter().map(|g| g.offset).collect() };
+            steps.extend((0..depth).map(|_| Step::Block(mixing.clone())));
+            if stage + 1 < self.depths.len() {
+                steps.push(Step::Patchify { patch: 2 });
+            }
         }
+        steps
+    }
+
+    fn block_shifts(&self) -> Vec<Vec<GroupShift>> {
+        let stages = self.depths.iter().enumerate();
+        let groups = |stage| axial_groups(self.dim(stage), self.shift_size, self.dilation);
+        stages.flat_map(|(stage, &depth)| std::iter::repeat_n(groups(stage), depth)).collect()
+    }
+
+    fn global_context(&self) -> Option<GlobalContext> {
+        Some(GlobalContext {
+            from_depth: 0,
+            what: "GroupNorm normalises with the whole image's mean and variance, so the measured gradient is faintly non-zero everywhere.",
+        })
+    }
+
+    fn resizable(&self, _trained: usize) -> std::result::Result<(), String> {
+        Ok(())
+    }
+
+    fn permutable(&self) -> std::result::Result<(), String> {
+        Err(FIXED_NEIGHBOURS.into())
     }
 }
 

@@ -7,11 +7,13 @@ use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use super::{require, Cost, ProbeRequest, Probes};
+use super::architecture::{Architecture, GlobalContext};
+use super::{require, Cost, Model, ProbeRequest, Probes};
 use crate::error::{Error, Result};
 use crate::ops::mlp::Mlp;
 use crate::ops::patch::PatchEmbed;
 use crate::viz::patch_shuffle::PatchShuffle;
+use crate::viz::{GroupShift, Step, TokenMixing};
 
 /// timm's LayerNorm epsilon for Mixer.
 const EPSILON: f64 = 1e-6;
@@ -32,35 +34,12 @@ pub struct MixerConfig {
 }
 
 impl MixerConfig {
-    /// Checks sizes and that the patch size divides the input.
-    pub fn validate(&self, image_size: usize) -> Result<()> {
-        require(self.dim > 0 && self.tokens_dim > 0 && self.channels_dim > 0, || {
-            "mixer widths must be positive".into()
-        })?;
-        require(self.patch_size > 0 && image_size.is_multiple_of(self.patch_size), || {
-            format!("patch size {} does not divide input {image_size}", self.patch_size)
-        })
-    }
-
     fn tokens(&self, image_size: usize) -> usize {
         (image_size / self.patch_size).pow(2)
     }
 
-    /// Parameters and multiply-adds per image.
-    pub fn cost(&self, image_size: usize, in_channels: usize, num_classes: usize) -> Cost {
-        let n = self.tokens(image_size);
-        let mut total = Cost::patch_conv(n, in_channels, self.dim, self.patch_size);
-        let mut block = Cost::norm(self.dim).times(2);
-        block += Cost::mlp(self.dim, n, self.tokens_dim, n);
-        block += Cost::mlp(n, self.dim, self.channels_dim, self.dim);
-        total += block.times(self.depth);
-        total += Cost::norm(self.dim);
-        total += Cost::linear(1, self.dim, num_classes, true);
-        total
-    }
-
-    /// A freshly initialised model.
-    pub fn init(&self, image_size: usize, in_channels: usize, num_classes: usize, device: &Device) -> Mixer {
+    /// A freshly initialised network for `image_size`-pixel inputs.
+    pub fn network(&self, image_size: usize, in_channels: usize, num_classes: usize, device: &Device) -> Mixer {
         let n = self.tokens(image_size);
         let norm = || LayerNormConfig::new(self.dim).with_epsilon(EPSILON).init(device);
         Mixer {
@@ -76,6 +55,80 @@ impl MixerConfig {
             norm: norm(),
             head: LinearConfig::new(self.dim, num_classes).init(device),
         }
+    }
+}
+
+impl Architecture for MixerConfig {
+    fn key(&self) -> &'static str {
+        "mixer"
+    }
+
+    fn title(&self) -> &'static str {
+        "MLP-Mixer"
+    }
+
+    fn description(&self) -> &'static str {
+        "Patches mixed by an MLP across all patches, then by an MLP per patch; no convolution, no shift, no position embedding."
+    }
+
+    fn token_mixing(&self) -> &'static str {
+        "The token-mixing MLP reads every patch, so one block already sees the whole image."
+    }
+
+    fn validate(&self, image_size: usize) -> Result<()> {
+        require(self.dim > 0 && self.tokens_dim > 0 && self.channels_dim > 0, || {
+            "mixer widths must be positive".into()
+        })?;
+        require(self.patch_size > 0 && image_size.is_multiple_of(self.patch_size), || {
+            format!("patch size {} does not divide input {image_size}", self.patch_size)
+        })
+    }
+
+    fn cost(&self, image_size: usize, in_channels: usize, num_classes: usize) -> Cost {
+        let n = self.tokens(image_size);
+        let mut total = Cost::patch_conv(n, in_channels, self.dim, self.patch_size);
+        let mut block = Cost::norm(self.dim).times(2);
+        block += Cost::mlp(self.dim, n, self.tokens_dim, n);
+        block += Cost::mlp(n, self.dim, self.channels_dim, self.dim);
+        total += block.times(self.depth);
+        total += Cost::norm(self.dim);
+        total += Cost::linear(1, self.dim, num_classes, true);
+        total
+    }
+
+    fn init(&self, image_size: usize, in_channels: usize, num_classes: usize, device: &Device) -> Model {
+        Model::Mixer(self.network(image_size, in_channels, num_classes, device))
+    }
+
+    fn patch_size(&self) -> usize {
+        self.patch_size
+    }
+
+    fn token_steps(&self) -> Vec<Step> {
+        let blocks = (0..self.depth).map(|_| Step::Block(TokenMixing::Dense));
+        std::iter::once(Step::Patchify { patch: self.patch_size }).chain(blocks).collect()
+    }
+
+    fn block_shifts(&self) -> Vec<Vec<GroupShift>> {
+        vec![Vec::new(); self.depth]
+    }
+
+    fn global_context(&self) -> Option<GlobalContext> {
+        None
+    }
+
+    fn resizable(&self, trained: usize) -> std::result::Result<(), String> {
+        let side = trained / self.patch_size;
+        Err(format!(
+            "MLP-Mixer's token-mixing weights are sized to {} tokens ({side}×{side} patches of {} px): \
+             another input size has another number of patches, which these weights cannot read",
+            side * side,
+            self.patch_size
+        ))
+    }
+
+    fn permutable(&self) -> std::result::Result<(), String> {
+        Ok(())
     }
 }
 

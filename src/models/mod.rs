@@ -1,6 +1,7 @@
 //! The three architectures behind one configuration type and one model
 //! type, plus the registry of named variants and the cost counter.
 
+pub mod architecture;
 pub mod as_mlp;
 pub mod cost;
 pub mod mlp_mixer;
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::preprocess::Preprocess;
 use crate::viz::patch_shuffle::PatchShuffle;
+pub use architecture::{Architecture, GlobalContext};
 pub use cost::Cost;
 pub use probes::{ProbeRequest, Probes};
 
@@ -28,6 +30,17 @@ pub enum ArchConfig {
     Asmlp(as_mlp::AsMlpConfig),
     /// MLP-Mixer (see [`mlp_mixer`]).
     Mixer(mlp_mixer::MixerConfig),
+}
+
+impl ArchConfig {
+    /// The architecture's facts and operations.
+    pub fn architecture(&self) -> &dyn Architecture {
+        match self {
+            ArchConfig::S2mlpv2(c) => c,
+            ArchConfig::Asmlp(c) => c,
+            ArchConfig::Mixer(c) => c,
+        }
+    }
 }
 
 /// A complete model description: architecture, input and head sizes, and
@@ -71,48 +84,50 @@ impl ModelConfig {
             crop == self.image_size,
             format!("preprocess crops {crop} pixels but the model takes {}", self.image_size),
         )?;
-        match &self.arch {
-            ArchConfig::S2mlpv2(c) => c.validate(self.image_size),
-            ArchConfig::Asmlp(c) => c.validate(self.image_size),
-            ArchConfig::Mixer(c) => c.validate(self.image_size),
-        }
+        self.architecture().validate(self.image_size)
+    }
+
+    /// The architecture's facts and operations.
+    pub fn architecture(&self) -> &dyn Architecture {
+        self.arch.architecture()
     }
 
     /// Parameter and multiply-add counts, from the shapes alone.
     pub fn cost(&self) -> Cost {
-        match &self.arch {
-            ArchConfig::S2mlpv2(c) => c.cost(self.image_size, self.in_channels, self.num_classes),
-            ArchConfig::Asmlp(c) => c.cost(self.image_size, self.in_channels, self.num_classes),
-            ArchConfig::Mixer(c) => c.cost(self.image_size, self.in_channels, self.num_classes),
-        }
+        self.architecture().cost(self.image_size, self.in_channels, self.num_classes)
     }
 
     /// Side in pixels of the patch each first-stage token embeds.
     pub fn patch_size(&self) -> usize {
-        match &self.arch {
-            ArchConfig::S2mlpv2(c) => c.patch_sizes[0],
-            ArchConfig::Asmlp(c) => c.patch_size,
-            ArchConfig::Mixer(c) => c.patch_size,
-        }
+        self.architecture().patch_size()
     }
 
     /// Short architecture name: `s2mlpv2`, `asmlp` or `mixer`.
     pub fn arch_name(&self) -> &'static str {
-        match self.arch {
-            ArchConfig::S2mlpv2(_) => "s2mlpv2",
-            ArchConfig::Asmlp(_) => "asmlp",
-            ArchConfig::Mixer(_) => "mixer",
+        self.architecture().key()
+    }
+
+    /// The same weights' configuration for `size`-pixel inputs (the
+    /// preprocessing's resize scaled alike); an architecture whose weights
+    /// are tied to the token count, or a size its patches do not divide,
+    /// is an error that says why.
+    pub fn at_size(&self, size: usize) -> Result<ModelConfig> {
+        if size == self.image_size {
+            return Ok(self.clone());
         }
+        self.architecture().resizable(self.image_size).map_err(Error::Unsupported)?;
+        let trained = self.preprocess();
+        let resize = (trained.resize as f64 * size as f64 / trained.crop as f64).round() as u32;
+        let preprocess = Preprocess { resize, crop: size as u32, ..trained };
+        let config = ModelConfig { image_size: size, preprocess: Some(preprocess), ..self.clone() };
+        config.validate().map_err(|e| Error::Unsupported(format!("{size} px: {e}")))?;
+        Ok(config)
     }
 
     /// Builds a freshly initialised model on `device` after validating.
     pub fn init(&self, device: &Device) -> Result<Model> {
         self.validate()?;
-        Ok(match &self.arch {
-            ArchConfig::S2mlpv2(c) => Model::S2mlpv2(c.init(self.in_channels, self.num_classes, device)),
-            ArchConfig::Asmlp(c) => Model::Asmlp(c.init(self.in_channels, self.num_classes, device)),
-            ArchConfig::Mixer(c) => Model::Mixer(c.init(self.image_size, self.in_channels, self.num_classes, device)),
-        })
+        Ok(self.architecture().init(self.image_size, self.in_channels, self.num_classes, device))
     }
 }
 
@@ -187,9 +202,7 @@ impl Model {
     pub fn for_shuffled(self, shuffle: &PatchShuffle) -> Result<Self> {
         match self {
             Model::Mixer(m) => m.for_shuffled(shuffle).map(Model::Mixer),
-            Model::S2mlpv2(_) | Model::Asmlp(_) => Err(Error::Unsupported(
-                "no weight permutation undoes a patch shuffle: the shifts tie each token to fixed neighbours".into(),
-            )),
+            Model::S2mlpv2(_) | Model::Asmlp(_) => Err(Error::Unsupported(architecture::FIXED_NEIGHBOURS.into())),
         }
     }
 

@@ -8,13 +8,16 @@ use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::{require, Cost, ProbeRequest, Probes};
+use super::architecture::{Architecture, GlobalContext, FIXED_NEIGHBOURS};
+use super::{require, Cost, Model, ProbeRequest, Probes};
 use crate::error::Result;
 use crate::ops::linear::{linear_last, linear_last_split};
 use crate::ops::mlp::Mlp;
 use crate::ops::patch::PatchEmbed;
 use crate::ops::spatial_shift::{spatial_shift, ShiftOrder};
 use crate::ops::split_attention::{SplitAttention, BRANCHES};
+use crate::viz::shift_view::spatial_groups;
+use crate::viz::{GroupShift, Step, TokenMixing};
 
 /// How split-attention pools tokens into its descriptor `a`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,26 +67,6 @@ pub struct S2MlpV2Config {
 }
 
 impl S2MlpV2Config {
-    /// Checks stage lists, patch divisibility and shift groups.
-    pub fn validate(&self, image_size: usize) -> Result<()> {
-        let stages = self.dims.len();
-        require(stages > 0 && self.depths.len() == stages && self.patch_sizes.len() == stages, || {
-            "s2mlpv2 needs one patch size, dim and depth per stage".into()
-        })?;
-        require(self.dims.iter().all(|d| *d >= 4 && d % 4 == 0), || {
-            format!("s2mlpv2 dims must be multiples of 4 (four shift groups), got {:?}", self.dims)
-        })?;
-        require(self.mlp_ratio > 0.0, || "mlp_ratio must be positive".into())?;
-        let mut side = image_size;
-        for &p in &self.patch_sizes {
-            require(p > 0 && side.is_multiple_of(p), || {
-                format!("patch sizes {:?} do not divide input {image_size}", self.patch_sizes)
-            })?;
-            side /= p;
-        }
-        Ok(())
-    }
-
     /// Token grid side of each stage.
     pub fn stage_sides(&self, image_size: usize) -> Vec<usize> {
         self.patch_sizes
@@ -99,30 +82,8 @@ impl S2MlpV2Config {
         (dim as f64 * self.mlp_ratio) as usize
     }
 
-    /// Parameters and multiply-adds per image.
-    pub fn cost(&self, image_size: usize, in_channels: usize, num_classes: usize) -> Cost {
-        let mut total = Cost::default();
-        let mut channels = in_channels;
-        for (stage, side) in self.stage_sides(image_size).into_iter().enumerate() {
-            let (c, tokens) = (self.dims[stage], side * side);
-            total += Cost::patch_conv(tokens, channels, c, self.patch_sizes[stage]);
-            let mut block = Cost::norm(c).times(2);
-            block += Cost::linear(tokens, c, BRANCHES * c, true);
-            if self.fusion == Fusion::SplitAttention {
-                block += Cost::mlp(1, c, c / 4, BRANCHES * c);
-            }
-            block += Cost::linear(tokens, c, c, true);
-            block += Cost::mlp(tokens, c, self.hidden(c), c);
-            total += block.times(self.depths[stage]);
-            channels = c;
-        }
-        total += Cost::norm(channels);
-        total += Cost::linear(1, channels, num_classes, true);
-        total
-    }
-
-    /// A freshly initialised model.
-    pub fn init(&self, in_channels: usize, num_classes: usize, device: &Device) -> S2MlpV2 {
+    /// A freshly initialised network.
+    pub fn network(&self, in_channels: usize, num_classes: usize, device: &Device) -> S2MlpV2 {
         let last = *self.dims.last().expect("validated: at least one stage");
         let stages = (0..self.dims.len())
             .map(|s| Stage {
@@ -144,6 +105,100 @@ impl S2MlpV2Config {
             norm: LayerNormConfig::new(last).init(device),
             head: LinearConfig::new(last, num_classes).init(device),
         }
+    }
+}
+
+impl Architecture for S2MlpV2Config {
+    fn key(&self) -> &'static str {
+        "s2mlpv2"
+    }
+
+    fn title(&self) -> &'static str {
+        "S²-MLPv2"
+    }
+
+    fn description(&self) -> &'static str {
+        "A pyramid of MLP blocks that shift channel groups one token in four directions and fuse the branches with split-attention."
+    }
+
+    fn token_mixing(&self) -> &'static str {
+        "Each block moves quarter-channel groups one token up, down, left and right, so a token's field grows by one token each way per block."
+    }
+
+    fn validate(&self, image_size: usize) -> Result<()> {
+        let stages = self.dims.len();
+        require(stages > 0 && self.depths.len() == stages && self.patch_sizes.len() == stages, || {
+            "s2mlpv2 needs one patch size, dim and depth per stage".into()
+        })?;
+        require(self.dims.iter().all(|d| *d >= 4 && d % 4 == 0), || {
+            format!("s2mlpv2 dims must be multiples of 4 (four shift groups), got {:?}", self.dims)
+        })?;
+        require(self.mlp_ratio > 0.0, || "mlp_ratio must be positive".into())?;
+        let mut side = image_size;
+        for &p in &self.patch_sizes {
+            require(p > 0 && side.is_multiple_of(p), || {
+                format!("patch sizes {:?} do not divide input {image_size}", self.patch_sizes)
+            })?;
+            side /= p;
+        }
+        Ok(())
+    }
+
+    fn cost(&self, image_size: usize, in_channels: usize, num_classes: usize) -> Cost {
+        let mut total = Cost::default();
+        let mut channels = in_channels;
+        for (stage, side) in self.stage_sides(image_size).into_iter().enumerate() {
+            let (c, tokens) = (self.dims[stage], side * side);
+            total += Cost::patch_conv(tokens, channels, c, self.patch_sizes[stage]);
+            let mut block = Cost::norm(c).times(2);
+            block += Cost::linear(tokens, c, BRANCHES * c, true);
+            if self.fusion == Fusion::SplitAttention {
+                block += Cost::mlp(1, c, c / 4, BRANCHES * c);
+            }
+            block += Cost::linear(tokens, c, c, true);
+            block += Cost::mlp(tokens, c, self.hidden(c), c);
+            total += block.times(self.depths[stage]);
+            channels = c;
+        }
+        total += Cost::norm(channels);
+        total += Cost::linear(1, channels, num_classes, true);
+        total
+    }
+
+    fn init(&self, _image_size: usize, in_channels: usize, num_classes: usize, device: &Device) -> Model {
+        Model::S2mlpv2(self.network(in_channels, num_classes, device))
+    }
+
+    fn patch_size(&self) -> usize {
+        self.patch_sizes[0]
+    }
+
+    fn token_steps(&self) -> Vec<Step> {
+        let block = || Step::Block(TokenMixing::SpatialShift);
+        let stages = self.patch_sizes.iter().zip(&self.depths);
+        stages
+            .flat_map(|(&patch, &depth)| std::iter::once(Step::Patchify { patch }).chain((0..depth).map(|_| block())))
+            .collect()
+    }
+
+    fn block_shifts(&self) -> Vec<Vec<GroupShift>> {
+        let stages = self.dims.iter().zip(&self.depths);
+        stages.flat_map(|(&dim, &depth)| std::iter::repeat_n(spatial_groups(dim), depth)).collect()
+    }
+
+    fn global_context(&self) -> Option<GlobalContext> {
+        (self.fusion == Fusion::SplitAttention).then_some(GlobalContext {
+            from_depth: 1,
+            what: "Split-attention also hands every token three weights per channel computed from the whole image, so the measured gradient is faintly non-zero everywhere.",
+        })
+    }
+
+    fn resizable(&self, _trained: usize) -> std::result::Result<(), String> {
+        Ok(())
+    }
+
+    fn permutable(&self) -> std::result::Result<(), String> {
+        Err(FIXED_NEIGHBOURS.into())
     }
 }
 

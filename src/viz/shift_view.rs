@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use crate::models::{ArchConfig, ModelConfig};
+use crate::models::ModelConfig;
 use crate::ops::axial_shift::shift_groups;
 use crate::ops::spatial_shift::ShiftOrder;
 
@@ -55,23 +55,12 @@ impl GroupShift {
 /// The groups of every block's shifts, in block order; empty lists for
 /// Mixer, which has no shift.
 pub fn block_shifts(config: &ModelConfig) -> Vec<Vec<GroupShift>> {
-    match &config.arch {
-        ArchConfig::S2mlpv2(c) => c
-            .dims
-            .iter()
-            .zip(&c.depths)
-            .flat_map(|(&dim, &depth)| std::iter::repeat_n(spatial_groups(dim), depth))
-            .collect(),
-        ArchConfig::Asmlp(c) => (0..c.depths.len())
-            .flat_map(|stage| {
-                std::iter::repeat_n(axial_groups(c.dim(stage), c.shift_size, c.dilation), c.depths[stage])
-            })
-            .collect(),
-        ArchConfig::Mixer(c) => vec![Vec::new(); c.depth],
-    }
+    config.architecture().block_shifts()
 }
 
-fn spatial_groups(dim: usize) -> Vec<GroupShift> {
+/// S²-MLPv2's eight groups of a `dim`-channel block (two branches, four
+/// directions each).
+pub(crate) fn spatial_groups(dim: usize) -> Vec<GroupShift> {
     let quarter = dim / 4;
     [ShiftOrder::First, ShiftOrder::Second]
         .into_iter()
@@ -91,7 +80,9 @@ fn spatial_groups(dim: usize) -> Vec<GroupShift> {
         .collect()
 }
 
-fn axial_groups(dim: usize, shift_size: usize, dilation: usize) -> Vec<GroupShift> {
+/// AS-MLP's groups of a `dim`-channel block, along the width, then the
+/// height.
+pub(crate) fn axial_groups(dim: usize, shift_size: usize, dilation: usize) -> Vec<GroupShift> {
     let groups = shift_groups(dim, shift_size, dilation);
     let along = |axis: &'static str, moves: fn(isize) -> (isize, isize)| {
         groups.iter().map(move |g| GroupShift {

@@ -8,9 +8,7 @@
 //! edges. Patch embedding and patch merging map each token to the `p × p`
 //! tokens (or pixels) under it.
 
-use crate::models::s2mlpv2::Fusion;
-use crate::models::{ArchConfig, ModelConfig};
-use crate::ops::axial_shift::shift_groups;
+use crate::models::ModelConfig;
 use crate::ops::spatial_shift::ShiftOrder;
 
 /// How one block moves information between tokens.
@@ -108,35 +106,12 @@ pub struct TokenGraph {
 impl TokenGraph {
     /// The token graph of a configuration.
     pub fn new(config: &ModelConfig) -> Self {
-        let mut steps = Vec::new();
-        let global_context_from = match &config.arch {
-            ArchConfig::S2mlpv2(c) => {
-                for (&patch, &depth) in c.patch_sizes.iter().zip(&c.depths) {
-                    steps.push(Step::Patchify { patch });
-                    steps.extend((0..depth).map(|_| Step::Block(TokenMixing::SpatialShift)));
-                }
-                (c.fusion == Fusion::SplitAttention).then_some(1)
-            }
-            ArchConfig::Asmlp(c) => {
-                steps.push(Step::Patchify { patch: c.patch_size });
-                for (stage, &depth) in c.depths.iter().enumerate() {
-                    let offsets: Vec<isize> =
-                        shift_groups(c.dim(stage), c.shift_size, c.dilation).into_iter().map(|g| g.offset).collect();
-                    let mixing = TokenMixing::AxialShift { offsets };
-                    steps.extend((0..depth).map(|_| Step::Block(mixing.clone())));
-                    if stage + 1 < c.depths.len() {
-                        steps.push(Step::Patchify { patch: 2 });
-                    }
-                }
-                Some(0)
-            }
-            ArchConfig::Mixer(c) => {
-                steps.push(Step::Patchify { patch: c.patch_size });
-                steps.extend((0..c.depth).map(|_| Step::Block(TokenMixing::Dense)));
-                None
-            }
-        };
-        Self { image_size: config.image_size, steps, global_context_from }
+        let architecture = config.architecture();
+        Self {
+            image_size: config.image_size,
+            steps: architecture.token_steps(),
+            global_context_from: architecture.global_context().map(|g| g.from_depth),
+        }
     }
 
     /// Number of blocks.

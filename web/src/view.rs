@@ -3,6 +3,7 @@
 
 use shiftscope::calibration::Calibration;
 use shiftscope::card::ModelCard;
+use shiftscope::models::registry;
 use shiftscope::predict::Prediction;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -144,16 +145,16 @@ fn training_note(card: &ModelCard) -> String {
     }
 }
 
-/// `s2mlpv2_compact` → `S²-MLPv2 compact`.
+/// `s2mlpv2_compact` → `S²-MLPv2 compact`: a registry variant's name with
+/// its architecture's title; other names unchanged.
 pub fn pretty_name(name: &str) -> String {
-    let (arch, rest) = name.split_once('_').unwrap_or((name, ""));
-    let arch = match arch {
-        "s2mlpv2" => "S²-MLPv2",
-        "asmlp" => "AS-MLP",
-        "mixer" => "MLP-Mixer",
-        other => other,
-    };
-    format!("{arch} {}", rest.replace('_', " ")).trim().to_string()
+    match registry::find(name) {
+        Ok(config) => {
+            let rest = name.strip_prefix(config.arch_name()).unwrap_or(name);
+            format!("{} {}", config.architecture().title(), rest.replace('_', " ")).trim().to_string()
+        }
+        Err(_) => name.to_string(),
+    }
 }
 
 /// Props of [`Predictions`].

@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use shiftscope::models::{registry, ArchConfig, ModelConfig};
+use shiftscope::models::{registry, ModelConfig};
 use shiftscope::viz::{ReceptiveField, TokenGraph};
 use yew::prelude::*;
 
@@ -71,14 +71,13 @@ fn field_token_box(field: &ReceptiveField) -> (usize, usize, usize, usize) {
     token_box(field.token, field.token_px())
 }
 
-/// What reaches every token besides the shifts, in a sentence.
-fn global_note(config: &ModelConfig, graph: &TokenGraph, depth: usize) -> &'static str {
-    match (&config.arch, graph.global_context_from.is_some_and(|d| depth >= d)) {
-        (ArchConfig::Mixer(_), _) if depth > 0 => "The token-mixing MLP reads every patch, so one block already sees the whole image.",
-        (ArchConfig::S2mlpv2(_), true) => "Split-attention also hands every token three weights per channel computed from the whole image, so the measured gradient is faintly non-zero everywhere.",
-        (ArchConfig::Asmlp(_), true) => "GroupNorm normalises with the whole image's mean and variance, so the measured gradient is faintly non-zero everywhere.",
-        _ => "",
-    }
+/// How tokens mix, and what reaches every token besides the token paths,
+/// at `depth`, in a sentence or two.
+fn mixing_note(config: &ModelConfig, depth: usize) -> String {
+    let architecture = config.architecture();
+    let context = architecture.global_context().filter(|g| depth >= g.from_depth).map(|g| g.what);
+    let mixing = (depth > 0).then(|| architecture.token_mixing());
+    mixing.into_iter().chain(context).collect::<Vec<_>>().join(" ")
 }
 
 /// The theoretical and measured fields plus the side-by-side comparison.
@@ -168,7 +167,7 @@ pub fn FieldView(props: &FieldProps) -> Html {
                 "{}: the token at row {}, column {} of the {g}×{g} grid ({p}×{p} px) can be reached from {h}×{w} px of the {side}×{side} input, along up to {} paths. {}",
                 if props.depth == 0 { "After the patch embedding".to_string() } else { format!("After block {}", props.depth) },
                 field.token.0, field.token.1, count(field.paths.max()),
-                global_note(&analysis.config, &graph, props.depth), g = field.grid_side, p = field.token_px()) }</p>
+                mixing_note(&analysis.config, props.depth), g = field.grid_side, p = field.token_px()) }</p>
             { measured_state }
             <Comparison depth={props.depth} pixel={props.pixel} side={side} />
         </section>
