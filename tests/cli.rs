@@ -346,3 +346,19 @@ fn shuffle_shows_that_only_mixer_undoes_a_patch_shuffle_with_permuted_weights() 
     assert!(shift["permuted_weights"]["none"].as_str().unwrap().contains("fixed neighbours"));
     assert_ne!(probabilities(&shift["original"]), probabilities(&shift["shuffled"]));
 }
+
+#[test]
+fn explore_prints_each_design_s_field_and_refuses_an_even_shift() {
+    let out = shiftscope(&["explore", "--size", "3", "--dilation", "1", "--depth", "1", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let designs = report["designs"].as_array().unwrap();
+    let size = |i: usize| (designs[i]["height_px"].as_u64().unwrap(), designs[i]["pixels"].as_u64().unwrap());
+    assert_eq!(designs.len(), 5);
+    assert_eq!(size(0), (12, 5 * 16), "axial shift 3: a cross of five 4-px tokens");
+    assert_eq!(size(1), (12, 9 * 16), "3×3 convolution: the full square");
+    assert_eq!(size(3), (224, 224 * 224), "Mixer: everything");
+    let even = shiftscope(&["explore", "--size", "4"]);
+    assert_eq!(even.status.code(), Some(4), "{}", stderr(&even));
+    assert!(stderr(&even).contains("odd size"), "{}", stderr(&even));
+}

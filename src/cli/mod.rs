@@ -4,6 +4,7 @@ mod bench;
 mod card;
 mod convert;
 mod eval;
+mod explore;
 mod info;
 mod predict;
 mod shuffle;
@@ -81,6 +82,23 @@ enum Command {
         save: Option<PathBuf>,
         /// The image.
         image: PathBuf,
+    },
+    /// Theoretical receptive fields of an axial shift of a given size and
+    /// dilation next to a convolution, Swin's window, Mixer and S²-MLP, on a
+    /// 224-px input with 4-px patches (no weights needed).
+    Explore {
+        /// Shift size (and the convolution's kernel side): odd.
+        #[arg(long, default_value_t = 5)]
+        size: usize,
+        /// Tokens between neighbouring shifts (and taps).
+        #[arg(long, default_value_t = 1)]
+        dilation: usize,
+        /// Blocks.
+        #[arg(long, default_value_t = 2)]
+        depth: usize,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
     },
     /// Convert a checkpoint (.pth, .safetensors, burnpack) into compact burnpack weights.
     Convert {
@@ -255,6 +273,7 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
         Command::Predict { model, weights, top, json, images } => {
             predict::run(resolve_model(model.as_deref())?.as_ref(), &weights, top, json, &images)
         }
+        Command::Explore { size, dilation, depth, json } => explore::run(size, dilation, depth, json),
         Command::Shuffle { model, weights, seed, top, json, save, image } => {
             let options = shuffle::Options { seed, top, json, save };
             shuffle::run(resolve_model(model.as_deref())?.as_ref(), &weights, &image, &options)

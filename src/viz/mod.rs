@@ -9,10 +9,13 @@
 //! - [`cam`]: exact per-token class contributions;
 //! - [`shift_view`]: channel groups before and after each shift;
 //! - [`pixel_map`]: per-pixel maps and their log-scale shading;
-//! - [`patch_shuffle`]: MLP-Mixer's permutation claim, exactly.
+//! - [`patch_shuffle`]: MLP-Mixer's permutation claim, exactly;
+//! - [`explorer`]: the axial shift's field next to a convolution's, Swin's,
+//!   Mixer's and S²-MLP's, for any shift size, dilation and depth.
 
 pub mod attention;
 pub mod cam;
+pub mod explorer;
 pub mod gradient;
 pub mod inspection;
 pub mod patch_shuffle;
@@ -23,6 +26,7 @@ pub mod token_graph;
 
 pub use attention::{BlockAttention, BRANCH_NAMES};
 pub use cam::{class_activation, ClassActivation, HeadWeights, TokenMap};
+pub use explorer::Design;
 pub use gradient::token_gradient;
 pub use inspection::{BlockShiftMaps, Inspection};
 pub use patch_shuffle::PatchShuffle;

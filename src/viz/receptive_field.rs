@@ -2,7 +2,7 @@
 //! given depth, and along how many token paths (see [`TokenGraph`]).
 
 use super::pixel_map::PixelMap;
-use super::token_graph::{Step, TokenGraph};
+use super::token_graph::{Step, TokenGraph, TokenMixing};
 
 /// The input pixels that can reach one token at one depth.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +48,12 @@ impl TokenGraph {
         counts[token.0 * side + token.1] = 1.0;
         for step in self.steps[..self.steps_to_depth(depth)].iter().rev() {
             counts = match step {
+                // Every token reads every token, plus its skip: the same
+                // sum as the general case, without listing N² edges.
+                Step::Block(TokenMixing::Dense) => {
+                    let total: f64 = counts.iter().sum();
+                    counts.iter().map(|own| total + own).collect()
+                }
                 Step::Block(mixing) => {
                     let mut sources = vec![0.0; side * side];
                     for (p, &count) in counts.iter().enumerate().filter(|(_, c)| **c != 0.0) {
@@ -77,12 +83,11 @@ mod tests {
     use crate::ops::axial_shift::{axial_shift, Axis};
     use crate::ops::spatial_shift::{spatial_shift, ShiftOrder};
     use crate::ops::test_util::{device, values};
-    use crate::viz::token_graph::TokenMixing;
     use burn::tensor::{Tensor, TensorData};
 
-    /// Edges of one block found by running the real shift ops on one-hot
-    /// maps (one channel per group, dilation 1): `edges[p]` lists each
-    /// source token once per edge into `p`.
+    /// Edges of one block found by running the real shift ops (and burn's
+    /// convolution) on one-hot maps, one channel per group: `edges[p]`
+    /// lists each source token once per edge into `p`.
     fn edges_from_ops(mixing: &TokenMixing, side: usize) -> Vec<Vec<usize>> {
         let mut edges: Vec<Vec<usize>> = (0..side * side).map(|p| vec![p]).collect(); // skip connection
         for q in 0..side * side {
@@ -93,10 +98,15 @@ mod tests {
                         .map(|order| values(spatial_shift(one_hot(side, q, 4), order)))
                         .into()
                 }
-                TokenMixing::AxialShift { offsets } => [Axis::Horizontal, Axis::Vertical]
-                    .map(|axis| values(axial_shift(one_hot(side, q, offsets.len()), offsets.len(), 1, axis)))
-                    .into(),
+                TokenMixing::AxialShift { offsets } => {
+                    let (size, dilation) = (offsets.len(), offsets.get(1).map_or(1, |o| (o - offsets[0]) as usize));
+                    [Axis::Horizontal, Axis::Vertical]
+                        .map(|axis| values(axial_shift(one_hot(side, q, size), size, dilation, axis)))
+                        .into()
+                }
                 TokenMixing::Dense => vec![vec![1.0; side * side]],
+                TokenMixing::Convolution { size, dilation } => vec![convolve_ones(side, q, *size, *dilation)],
+                TokenMixing::Window { size, offset } => vec![same_window(side, q, *size, *offset)],
             };
             for map in moved {
                 let channels = map.len() / (side * side);
@@ -106,6 +116,29 @@ mod tests {
             }
         }
         edges
+    }
+
+    /// Where a one-hot token `q` lands under a `size × size` all-ones
+    /// kernel with `dilation`, zero padded to keep the size (burn's conv2d).
+    fn convolve_ones(side: usize, q: usize, size: usize, dilation: usize) -> Vec<f32> {
+        use burn::tensor::module::conv2d;
+        use burn::tensor::ops::ConvOptions;
+        let input = one_hot(side, q, 1).reshape([1, 1, side, side]);
+        let weight = Tensor::<4>::ones([1, 1, size, size], &device());
+        let pad = (size / 2) * dilation;
+        values(conv2d(input, weight, None, ConvOptions::new([1, 1], [pad, pad], [dilation, dilation], 1)))
+    }
+
+    /// 1 at every token in `q`'s window: the grid cut at `offset + k·size`
+    /// along both axes.
+    fn same_window(side: usize, q: usize, size: usize, offset: usize) -> Vec<f32> {
+        let cuts: Vec<usize> = std::iter::once(0)
+            .chain((0..side).map(|k| offset + k * size).filter(|&c| c > 0 && c < side))
+            .chain(std::iter::once(side))
+            .collect();
+        let range = |i: usize| cuts.windows(2).find(|w| (w[0]..w[1]).contains(&i)).map(|w| w[0]..w[1]).unwrap();
+        let (rows, cols) = (range(q / side), range(q % side));
+        (0..side * side).map(|p| (rows.contains(&(p / side)) && cols.contains(&(p % side))) as u8 as f32).collect()
     }
 
     /// A `(1, side, side, channels)` map that is 1 at token `q` only.
@@ -178,6 +211,33 @@ mod tests {
                     enumerate_paths(graph, graph.steps_to_depth(depth), side, token, &mut counts);
                     let expected: Vec<f64> = counts.iter().map(|c| *c as f64).collect();
                     assert_eq!(rf.paths.values, expected, "{:?} depth {depth} pixel {pixel:?}", graph.steps[1]);
+                }
+            }
+        }
+    }
+
+    /// The explorer's designs on an 8 × 8 token grid, two blocks deep.
+    #[test]
+    fn explorer_path_counts_equal_brute_force_enumeration() {
+        use crate::viz::Design;
+        let designs = [
+            Design::AxialShift { size: 3, dilation: 2 },
+            Design::AxialShift { size: 5, dilation: 1 },
+            Design::Convolution { size: 3, dilation: 2 },
+            Design::SwinWindow,
+            Design::Global,
+            Design::OneTokenShift,
+        ];
+        for design in designs {
+            let graph = design.token_graph(16, 2, 2).unwrap();
+            for depth in 0..=2 {
+                for pixel in [(0, 0), (7, 9), (15, 4)] {
+                    let rf = graph.receptive_field(depth, pixel);
+                    let mut counts = vec![0u64; 256];
+                    let token = rf.token.0 * rf.grid_side + rf.token.1;
+                    enumerate_paths(&graph, graph.steps_to_depth(depth), rf.grid_side, token, &mut counts);
+                    let expected: Vec<f64> = counts.iter().map(|c| *c as f64).collect();
+                    assert_eq!(rf.paths.values, expected, "{design:?} depth {depth} pixel {pixel:?}");
                 }
             }
         }

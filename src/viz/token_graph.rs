@@ -27,6 +27,24 @@ pub enum TokenMixing {
     },
     /// MLP-Mixer: the token MLP reads every token. Plus the skip.
     Dense,
+    /// A `size × size` convolution whose taps are `dilation` tokens apart,
+    /// zero padded (for comparison; no model here has one). Plus the skip.
+    Convolution {
+        /// Taps per side (odd).
+        size: usize,
+        /// Tokens between neighbouring taps.
+        dilation: usize,
+    },
+    /// Swin's window attention: every token of a `size × size` window reads
+    /// every other; the window grid starts `offset` tokens in (Swin shifts
+    /// it by half a window every other block; the windows cut at the map's
+    /// edge stay apart, as Swin's attention mask keeps them). Plus the skip.
+    Window {
+        /// Window side in tokens.
+        size: usize,
+        /// Where the window grid starts, in tokens.
+        offset: usize,
+    },
 }
 
 impl TokenMixing {
@@ -66,6 +84,26 @@ impl TokenMixing {
             TokenMixing::Dense => {
                 for r in 0..side {
                     for c in 0..side {
+                        add(r, c);
+                    }
+                }
+            }
+            TokenMixing::Convolution { size, dilation } => {
+                let reach = (size / 2) as isize;
+                for dr in -reach..=reach {
+                    for dc in -reach..=reach {
+                        let (r, c) = (r0 + dr * *dilation as isize, c0 + dc * *dilation as isize);
+                        if inside(r, c) {
+                            add(r as usize, c as usize);
+                        }
+                    }
+                }
+            }
+            TokenMixing::Window { size, offset } => {
+                let window = |i: usize| (i + size - offset % size) / size;
+                let same = |i: usize, j: usize| window(i) == window(j);
+                for r in (0..side).filter(|&r| same(r, row)) {
+                    for c in (0..side).filter(|&c| same(c, col)) {
                         add(r, c);
                     }
                 }
