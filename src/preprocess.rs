@@ -88,25 +88,46 @@ impl Preprocess {
         let cropped = self.resize_crop(image);
         let mut chw = vec![0.0f32; cropped.as_raw().len()];
         self.normalize_into(cropped.as_raw(), &mut chw);
-        Prepared { side: self.crop as usize, chw, rgb: cropped.into_raw() }
+        let crop = self.crop_box(image.width(), image.height());
+        Prepared { side: self.crop as usize, chw, rgb: cropped.into_raw(), crop }
+    }
+
+    /// The resized size of a `width × height` image and where the crop
+    /// starts in it: `(new_width, new_height, left, top)`.
+    fn geometry(&self, width: u32, height: u32) -> (u32, u32, u32, u32) {
+        let short = width.min(height).max(1);
+        let scale = self.resize.max(self.crop) as f64 / short as f64;
+        let new_w = ((width as f64 * scale).round() as u32).max(self.crop);
+        let new_h = ((height as f64 * scale).round() as u32).max(self.crop);
+        (new_w, new_h, (new_w - self.crop) / 2, (new_h - self.crop) / 2)
+    }
+
+    /// Where the crop of a `width × height` image lies in that image.
+    pub fn crop_box(&self, width: u32, height: u32) -> CropBox {
+        let (new_w, new_h, left, top) = self.geometry(width, height);
+        let (sx, sy) = (width as f64 / new_w as f64, height as f64 / new_h as f64);
+        let crop = self.crop as f64;
+        CropBox {
+            width,
+            height,
+            left: left as f64 * sx,
+            top: top as f64 * sy,
+            crop_width: crop * sx,
+            crop_height: crop * sy,
+        }
     }
 
     /// The resized, centre-cropped `crop × crop` RGB image (what the
     /// training cache keeps as bytes).
     pub fn resize_crop(&self, image: &RgbImage) -> RgbImage {
         let (w, h) = image.dimensions();
-        let short = w.min(h).max(1);
-        let scale = self.resize.max(self.crop) as f64 / short as f64;
-        let new_w = ((w as f64 * scale).round() as u32).max(self.crop);
-        let new_h = ((h as f64 * scale).round() as u32).max(self.crop);
+        let (new_w, new_h, left, top) = self.geometry(w, h);
         let filter = match self.interpolation {
             Interpolation::Bilinear => FilterType::Triangle,
             Interpolation::Bicubic => FilterType::CatmullRom,
         };
         let resized =
             if (new_w, new_h) == (w, h) { image.clone() } else { imageops::resize(image, new_w, new_h, filter) };
-        let left = (new_w - self.crop) / 2;
-        let top = (new_h - self.crop) / 2;
         imageops::crop_imm(&resized, left, top, self.crop, self.crop).to_image()
     }
 
@@ -143,6 +164,40 @@ pub struct Prepared {
     pub chw: Vec<f32>,
     /// The crop as interleaved RGB bytes, `side × side × 3`.
     pub rgb: Vec<u8>,
+    /// Where the crop lies in the image it came from.
+    pub crop: CropBox,
+}
+
+/// Where a model's square crop lies in the image it came from, in that
+/// image's pixels (what maps the panel's overlays onto the whole photo).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CropBox {
+    /// The image's width.
+    pub width: u32,
+    /// The image's height.
+    pub height: u32,
+    /// The crop's first column.
+    pub left: f64,
+    /// The crop's first row.
+    pub top: f64,
+    /// The crop's width.
+    pub crop_width: f64,
+    /// The crop's height.
+    pub crop_height: f64,
+}
+
+impl CropBox {
+    /// A crop that is the whole `side × side` image.
+    pub fn whole(side: usize) -> Self {
+        let s = side as f64;
+        Self { width: side as u32, height: side as u32, left: 0.0, top: 0.0, crop_width: s, crop_height: s }
+    }
+
+    /// The crop as fractions of the image: `(left, top, width, height)`.
+    pub fn fractions(&self) -> [f64; 4] {
+        let (w, h) = (self.width.max(1) as f64, self.height.max(1) as f64);
+        [self.left / w, self.top / h, self.crop_width / w, self.crop_height / h]
+    }
 }
 
 /// Interleaved RGB bytes as opaque RGBA bytes (what a canvas draws).

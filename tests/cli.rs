@@ -362,3 +362,32 @@ fn explore_prints_each_design_s_field_and_refuses_an_even_shift() {
     assert_eq!(even.status.code(), Some(4), "{}", stderr(&even));
     assert!(stderr(&even).contains("odd size"), "{}", stderr(&even));
 }
+
+#[test]
+fn regions_maps_a_larger_input_for_shift_models_and_mixer_says_why_not() {
+    let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
+    let cat = assets.join("examples/cat.png");
+    let run = |weights: &str| {
+        let weights = assets.join(weights);
+        shiftscope(&[
+            "regions",
+            "--weights",
+            weights.to_str().unwrap(),
+            "--size",
+            "64",
+            "--json",
+            cat.to_str().unwrap(),
+        ])
+    };
+    let out = run("asmlp_compact.bpk");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (rows, cols) = (report["rows"].as_u64().unwrap(), report["cols"].as_u64().unwrap());
+    assert_eq!((rows, cols), (8, 8), "AS-MLP compact: 4-px patches, one merge");
+    assert_eq!(report["classes"].as_array().unwrap().len() as u64, rows * cols);
+    let votes: u64 = report["votes"].as_array().unwrap().iter().map(|v| v["tokens"].as_u64().unwrap()).sum();
+    assert_eq!(votes, rows * cols);
+    let mixer = run("mixer_compact.bpk");
+    assert_eq!(mixer.status.code(), Some(1), "{}", stderr(&mixer));
+    assert!(stderr(&mixer).contains("sized to 64 tokens"), "{}", stderr(&mixer));
+}

@@ -9,7 +9,7 @@ use futures_lite::future::block_on;
 use shiftscope::engine::Engine;
 use shiftscope::models::{registry, ModelConfig};
 use shiftscope::predict::to_f32_vec;
-use shiftscope::preprocess::Prepared;
+use shiftscope::preprocess::{CropBox, Prepared};
 use shiftscope::viz::{token_gradient, TokenGraph};
 use shiftscope::{Device, Tensor};
 
@@ -129,7 +129,12 @@ fn analysis_matches_the_reference_fixtures() {
 /// The first image of a batch of normalised inputs, as the engine takes it
 /// (the crop's pixels are only drawn, so grey stands in for them).
 fn first_image(batch: &[f32], side: usize) -> Prepared {
-    Prepared { side, chw: batch[..3 * side * side].to_vec(), rgb: vec![128; 3 * side * side] }
+    Prepared {
+        side,
+        chw: batch[..3 * side * side].to_vec(),
+        rgb: vec![128; 3 * side * side],
+        crop: CropBox::whole(side),
+    }
 }
 
 /// Per-token class contributions add up to each logit minus its bias.

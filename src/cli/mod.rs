@@ -7,6 +7,7 @@ mod eval;
 mod explore;
 mod info;
 mod predict;
+mod regions;
 mod shuffle;
 mod train;
 
@@ -80,6 +81,25 @@ enum Command {
         /// Also write the shuffled image (as the model sees it) to this PNG file.
         #[arg(long)]
         save: Option<PathBuf>,
+        /// The image.
+        image: PathBuf,
+    },
+    /// Classify an image region by region at a larger input than the model
+    /// was trained on (the shift models only: Mixer's weights are tied to
+    /// its token count): each final token's own class, as a grid.
+    Regions {
+        /// Variant name or model config JSON; optional for burnpack weights.
+        #[arg(long)]
+        model: Option<String>,
+        /// Weight file: safetensors, PyTorch .pth or burnpack.
+        #[arg(long)]
+        weights: PathBuf,
+        /// Input side in pixels to run at.
+        #[arg(long, default_value_t = 96)]
+        size: usize,
+        /// Print JSON instead of a grid.
+        #[arg(long)]
+        json: bool,
         /// The image.
         image: PathBuf,
     },
@@ -272,6 +292,9 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
         }
         Command::Predict { model, weights, top, json, images } => {
             predict::run(resolve_model(model.as_deref())?.as_ref(), &weights, top, json, &images)
+        }
+        Command::Regions { model, weights, size, json, image } => {
+            regions::run(resolve_model(model.as_deref())?.as_ref(), &weights, &image, size, json)
         }
         Command::Explore { size, dilation, depth, json } => explore::run(size, dilation, depth, json),
         Command::Shuffle { model, weights, seed, top, json, save, image } => {

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::predict::Prediction;
-use crate::preprocess::opaque_rgba;
+use crate::preprocess::{opaque_rgba, CropBox};
 use crate::viz::{BlockAttention, BlockShiftMaps, ClassActivation};
 
 /// An image as the model saw it, with everything the panel draws.
@@ -15,6 +15,8 @@ pub struct Analysis {
     /// The crop as interleaved RGB bytes (`side × side × 3`): the image the
     /// overlays are drawn on.
     pub rgb: Vec<u8>,
+    /// Where the crop lies in the image given (to draw on the whole photo).
+    pub crop: CropBox,
     /// Every class's probability, in head order.
     pub probabilities: Vec<f32>,
     /// The most probable classes, best first.

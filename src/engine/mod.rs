@@ -5,6 +5,7 @@
 //! (native callers block on the futures).
 
 mod analysis;
+mod class_map;
 pub mod protocol;
 mod shuffle;
 
@@ -12,13 +13,14 @@ use burn::tensor::{Device, Tensor, TensorData};
 use image::RgbImage;
 
 pub use analysis::Analysis;
+pub use class_map::RegionClasses;
 pub use shuffle::Shuffled;
 
 use crate::error::{Error, Result};
 use crate::labels;
 use crate::models::{Model, ModelConfig};
 use crate::predict::{read_f32_async, top_k};
-use crate::preprocess::{prepare_rgba, Prepared, Preprocess};
+use crate::preprocess::{prepare_rgba, CropBox, Prepared, Preprocess};
 use crate::viz::inspection::{head_weights_async, inspect_async};
 use crate::viz::{class_activation, token_gradient, HeadWeights, PixelMap};
 use crate::weights::{load_model_from_bytes, LoadedModel};
@@ -91,7 +93,12 @@ impl Engine {
     /// pipelines before the visitor's first image.
     pub async fn warm_up(&self) -> Result<()> {
         let side = self.config.image_size;
-        let grey = Prepared { side, chw: vec![0.0; 3 * side * side], rgb: vec![128; 3 * side * side] };
+        let grey = Prepared {
+            side,
+            chw: vec![0.0; 3 * side * side],
+            rgb: vec![128; 3 * side * side],
+            crop: CropBox::whole(side),
+        };
         self.analyse(&grey, 1).await.map(|_| ())
     }
 
@@ -105,6 +112,7 @@ impl Engine {
         Ok(Analysis {
             side: image.side,
             rgb: image.rgb.clone(),
+            crop: image.crop,
             probabilities: inspection.probabilities,
             predictions,
             attention: inspection.attention,
@@ -139,7 +147,7 @@ impl Engine {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use futures_lite::future::block_on;
 
     use super::*;
@@ -147,7 +155,8 @@ mod tests {
     use crate::predict::{probabilities, to_f32_vec};
     use crate::weights::{to_burnpack_bytes, StorageDType};
 
-    fn engine(name: &str) -> Engine {
+    /// A freshly initialised `name` on the CPU, loaded as the page loads it.
+    pub(crate) fn engine(name: &str) -> Engine {
         let device = Device::flex();
         let config = registry::find(name).unwrap();
         let model = config.init(&device).unwrap();
@@ -194,7 +203,7 @@ mod tests {
         let field = block_on(engine.measure_field(&image, 0, (3, 4))).unwrap();
         assert_eq!(field.side, 32);
         assert!(field.support_size() > 0 && field.support_size() < 32 * 32, "{}", field.support_size());
-        let small = Prepared { side: 16, chw: vec![0.0; 3 * 256], rgb: vec![0; 3 * 256] };
+        let small = Prepared { side: 16, chw: vec![0.0; 3 * 256], rgb: vec![0; 3 * 256], crop: CropBox::whole(16) };
         assert!(matches!(block_on(engine.analyse(&small, 1)), Err(Error::Image { .. })));
     }
 }

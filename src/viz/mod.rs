@@ -15,6 +15,7 @@
 
 pub mod attention;
 pub mod cam;
+pub mod class_map;
 pub mod explorer;
 pub mod gradient;
 pub mod inspection;
@@ -26,6 +27,7 @@ pub mod token_graph;
 
 pub use attention::{BlockAttention, BRANCH_NAMES};
 pub use cam::{class_activation, ClassActivation, HeadWeights, TokenMap};
+pub use class_map::ClassMap;
 pub use explorer::Design;
 pub use gradient::token_gradient;
 pub use inspection::{BlockShiftMaps, Inspection};

@@ -73,7 +73,7 @@ impl PatchShuffle {
         let chw = (0..3).flat_map(|c| sources.iter().map(move |&s| image.chw[c * plane + s])).collect();
         let rgb =
             sources.iter().flat_map(|&s| [image.rgb[3 * s], image.rgb[3 * s + 1], image.rgb[3 * s + 2]]).collect();
-        Ok(Prepared { side, chw, rgb })
+        Ok(Prepared { side, chw, rgb, crop: image.crop })
     }
 }
 
@@ -113,7 +113,7 @@ mod tests {
     fn image(side: usize) -> Prepared {
         let chw = (0..3 * side * side).map(|i| ((i * 37 % 101) as f32 / 50.0) - 1.0).collect();
         let rgb = (0..3 * side * side).map(|i| (i * 13 % 256) as u8).collect();
-        Prepared { side, chw, rgb }
+        Prepared { side, chw, rgb, crop: crate::preprocess::CropBox::whole(side) }
     }
 
     fn logits(model: &crate::models::Model, image: &Prepared, device: &Device) -> Vec<f32> {
