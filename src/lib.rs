@@ -26,6 +26,7 @@
 
 #![warn(missing_docs)]
 
+pub mod ablation;
 pub mod bench;
 pub mod calibration;
 pub mod card;
@@ -49,3 +50,4 @@ pub mod weights;
 
 pub use burn::tensor::{Device, Tensor, TensorData};
 pub use error::{Error, Result};
+pub use image::RgbImage;

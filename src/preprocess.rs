@@ -209,6 +209,13 @@ pub fn opaque_rgba(rgb: &[u8]) -> Vec<u8> {
 /// buffer that does not hold `width × height` pixels is an
 /// [`Error::Image`].
 pub fn prepare_rgba(pixels: Vec<u8>, width: u32, height: u32, preprocess: &Preprocess) -> Result<Prepared> {
+    Ok(preprocess.prepare(&rgb_from_rgba(pixels, width, height)?))
+}
+
+/// The RGB image of raw RGBA pixels, flattened onto white (see
+/// [`rgba_to_rgb`]); a buffer that does not hold `width × height` pixels
+/// is an [`Error::Image`].
+pub fn rgb_from_rgba(pixels: Vec<u8>, width: u32, height: u32) -> Result<RgbImage> {
     if width == 0 || height == 0 {
         return Err(Error::Image { path: "pixels".into(), reason: format!("the image is empty ({width}×{height})") });
     }
@@ -216,7 +223,7 @@ pub fn prepare_rgba(pixels: Vec<u8>, width: u32, height: u32, preprocess: &Prepr
         path: "pixels".into(),
         reason: format!("pixel buffer does not hold {width}×{height} RGBA pixels"),
     })?;
-    Ok(preprocess.prepare(&rgba_to_rgb(&rgba)))
+    Ok(rgba_to_rgb(&rgba))
 }
 
 /// Decodes an encoded image (format guessed from its bytes), with memory

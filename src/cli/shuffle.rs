@@ -31,7 +31,7 @@ pub fn run(config: Option<&ModelConfig>, weights: &Path, image: &Path, options: 
     let device = Device::flex();
     let engine = block_on(Engine::loaded(load_model(weights, config, &device)?, &device))?;
     let prepared = engine.prepare(&preprocess::load(image)?);
-    let result = block_on(engine.shuffle(&prepared, options.seed, options.top))?;
+    let result = block_on(engine.shuffle(&prepared, &engine.patch_shuffle(options.seed)?, options.top))?;
     if let Some(path) = &options.save {
         let side = result.image.side as u32;
         let pixels = RgbImage::from_raw(side, side, result.image.rgb.clone()).expect("side × side × 3 bytes");

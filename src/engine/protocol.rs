@@ -7,14 +7,15 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::Analysis;
+use super::{Analysis, RegionClasses};
 use crate::card::ModelCard;
 use crate::error::Error;
 use crate::models::ModelConfig;
-use crate::viz::PixelMap;
+use crate::predict::Prediction;
+use crate::viz::{ClassActivation, PixelMap};
 
 /// The protocol's version; both sides refuse any other.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// Where the weights of a load come from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -53,6 +54,32 @@ pub enum Request {
         /// Height in pixels.
         height: u32,
     },
+    /// Classifies image `image` (the latest classified, whose pixels the
+    /// worker keeps) region by region at `size` pixels.
+    Regions {
+        /// The image.
+        image: u64,
+        /// Input side to run at.
+        size: usize,
+    },
+    /// Runs every model of `cards` on image `image` (the latest classified),
+    /// the one in use and the others, loaded on first use.
+    Compare {
+        /// The image.
+        image: u64,
+        /// The models, in the order to show them.
+        cards: Vec<ModelCard>,
+    },
+    /// Shuffles image `image`'s patches and the pixels inside them with the
+    /// permutation drawn from `seed`, and runs every model of `cards` on it.
+    Shuffle {
+        /// The image.
+        image: u64,
+        /// Seed of the permutation.
+        seed: u64,
+        /// The models, in the order to show them.
+        cards: Vec<ModelCard>,
+    },
     /// Measures a receptive field on image `image` (one of the few latest
     /// classified, which the worker keeps).
     Measure {
@@ -63,6 +90,45 @@ pub enum Request {
         /// The token, `(row, col)` on that depth's grid.
         token: (usize, usize),
     },
+}
+
+/// The views beyond the classification that ask the engine for more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum View {
+    /// Classes per region at another input size.
+    Regions,
+    /// The shipped models side by side.
+    Compare,
+    /// The patch shuffle.
+    Shuffle,
+}
+
+/// One model's answer on an image, for the side-by-side row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelAnswer {
+    /// The model's name.
+    pub name: String,
+    /// Its top classes.
+    pub predictions: Vec<Prediction>,
+    /// Milliseconds its analysis took in the engine.
+    pub ms: f64,
+    /// Its top class's activation.
+    pub activation: ClassActivation,
+}
+
+/// One model on an image and on its patch-shuffled copy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShuffleAnswer {
+    /// The model's name.
+    pub name: String,
+    /// Top classes on the image.
+    pub original: Vec<Prediction>,
+    /// Top classes on the shuffled image.
+    pub shuffled: Vec<Prediction>,
+    /// With its weights permuted like the image, on the shuffled image: top
+    /// classes and the largest logit difference from the original; or why
+    /// no such weights exist.
+    pub permuted: Result<(Vec<Prediction>, f32), String>,
 }
 
 /// What ran the model.
@@ -207,6 +273,48 @@ pub enum Reply {
         /// Milliseconds the forward, backward and readback took.
         ms: f64,
     },
+    /// An image classified region by region.
+    Regions {
+        /// The model.
+        model: u64,
+        /// The image.
+        image: u64,
+        /// The classes per region.
+        regions: Box<RegionClasses>,
+        /// Milliseconds the forward and readback took.
+        ms: f64,
+    },
+    /// The models side by side on an image.
+    Compared {
+        /// The image.
+        image: u64,
+        /// One answer per model, in the order asked.
+        answers: Vec<ModelAnswer>,
+    },
+    /// The models on an image's patch-shuffled copy.
+    Shuffled {
+        /// The image.
+        image: u64,
+        /// The seed.
+        seed: u64,
+        /// The patch side shuffled, in input pixels.
+        patch: usize,
+        /// The shuffled image's side.
+        side: usize,
+        /// The shuffled image as interleaved RGB bytes.
+        rgb: Vec<u8>,
+        /// One answer per model, in the order asked.
+        answers: Vec<ShuffleAnswer>,
+    },
+    /// A view's request failed; the page keeps working.
+    ViewFailed {
+        /// The image.
+        image: u64,
+        /// The view.
+        view: View,
+        /// Why.
+        failure: Failure,
+    },
     /// The engine hit an internal error and stopped (a panic).
     Crashed {
         /// What happened.
@@ -255,6 +363,8 @@ mod tests {
             Request::Load { model: 3, source: WeightsSource::Given { file_name: "a.bpk".into(), variant: "x".into() } },
             Request::Classify { image: 9, width: 640, height: 480 },
             Request::Measure { image: 9, depth: 2, token: (3, 4) },
+            Request::Regions { image: 9, size: 96 },
+            Request::Shuffle { image: 9, seed: 7, cards: vec![] },
         ];
         for request in requests {
             assert_eq!(decode::<Request>(&encode(&request)).unwrap(), request);
@@ -270,8 +380,8 @@ mod tests {
 
     #[test]
     fn another_version_or_garbage_is_refused_with_a_reason() {
-        let other =
-            encode(&Request::Classify { image: 1, width: 1, height: 1 }).replace("\"version\":1", "\"version\":7");
+        let other = encode(&Request::Classify { image: 1, width: 1, height: 1 })
+            .replace(&format!("\"version\":{VERSION}"), "\"version\":7");
         assert!(decode::<Request>(&other).unwrap_err().contains("version 7"));
         assert!(decode::<Request>("{]").unwrap_err().contains("not a shiftscope message"));
         let unknown = encode(&serde_json::json!({"Explode": {}}));

@@ -26,15 +26,20 @@ pub struct Shuffled {
 }
 
 impl Engine {
-    /// Shuffles `image`'s patches and the pixels inside them with the
-    /// permutation drawn from `seed`, and classifies both (top `k`).
-    pub async fn shuffle(&self, image: &Prepared, seed: u64, k: usize) -> Result<Shuffled> {
-        let shuffle = PatchShuffle::new(self.config.image_size, self.config.patch_size(), seed)?;
+    /// The patch shuffle drawn from `seed` for this model's input and
+    /// first-stage patches.
+    pub fn patch_shuffle(&self, seed: u64) -> Result<PatchShuffle> {
+        PatchShuffle::new(self.config.image_size, self.config.patch_size(), seed)
+    }
+
+    /// Shuffles `image`'s patches and the pixels inside them with `shuffle`
+    /// (see [`Engine::patch_shuffle`]) and classifies both (top `k`).
+    pub async fn shuffle(&self, image: &Prepared, shuffle: &PatchShuffle, k: usize) -> Result<Shuffled> {
         let shuffled_image = shuffle.apply(image)?;
         let shuffled_input = self.input(&shuffled_image)?;
         let (original_logits, original) = self.ranked(self.model.forward(self.input(image)?), k).await?;
         let (_, shuffled) = self.ranked(self.model.forward(shuffled_input.clone()), k).await?;
-        let permuted = match self.model.clone().for_shuffled(&shuffle) {
+        let permuted = match self.model.clone().for_shuffled(shuffle) {
             Ok(model) => {
                 let (logits, top) = self.ranked(model.forward(shuffled_input), k).await?;
                 let gap = logits.iter().zip(&original_logits).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);

@@ -1,7 +1,7 @@
 //! The page: wires inputs (drop anywhere, paste, file picker, examples,
 //! webcam, own weights) to the engine's client, and the state to the views.
 
-use shiftscope::engine::protocol::Request;
+use shiftscope::engine::protocol::{Request, View};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
@@ -10,6 +10,7 @@ use crate::fetch::fetch_blob;
 use crate::hooks::{
     classify_blob, classify_unless_given, load_given, load_shipped, use_drop_and_paste, use_engine, ClientHandle,
 };
+use crate::papers::{PapersCallbacks, PapersPanel};
 use crate::state::{Action, Phase, State};
 use crate::view::{MessageArea, ModelPicker, Predictions, StatusLine};
 use crate::viz::VizPanel;
@@ -100,6 +101,34 @@ pub fn App() -> Html {
         })
     };
 
+    // The papers' views ask about the image shown.
+    let ask = {
+        let (client, dispatch, analysis) = (client.clone(), dispatch.clone(), state.outcome.analysis.clone());
+        move |view: View, request: Box<dyn Fn(u64) -> Request>| {
+            let Some(image) = analysis.as_ref().map(|a| a.id) else { return };
+            dispatch.dispatch(Action::Asked { view, image });
+            with_client(&client, |c| c.send(request(image), vec![]));
+        }
+    };
+    let papers = {
+        let cards = state.cards.clone();
+        let (regions, compare, shuffle) = (ask.clone(), ask.clone(), ask);
+        let compare_cards = cards.clone();
+        PapersCallbacks {
+            regions: Callback::from(move |size: usize| {
+                regions(View::Regions, Box::new(move |image| Request::Regions { image, size }))
+            }),
+            compare: Callback::from(move |_: ()| {
+                let cards = compare_cards.clone();
+                compare(View::Compare, Box::new(move |image| Request::Compare { image, cards: cards.clone() }))
+            }),
+            shuffle: Callback::from(move |seed: u64| {
+                let cards = cards.clone();
+                shuffle(View::Shuffle, Box::new(move |image| Request::Shuffle { image, seed, cards: cards.clone() }))
+            }),
+        }
+    };
+
     // The first ready model lets boot.js register the service worker (whose
     // downloads would otherwise compete with the first prediction).
     use_effect_with(state.phase == Phase::Ready, |ready| {
@@ -149,8 +178,10 @@ pub fn App() -> Html {
                     </div>
                 </div>
                 if let Some(analysis) = state.outcome.analysis.clone() {
-                    <VizPanel analysis={analysis} predictions={state.outcome.predictions.clone()}
+                    <VizPanel analysis={analysis.clone()} predictions={state.outcome.predictions.clone()}
                         field={state.field.clone()} on_measure={on_measure} />
+                    <PapersPanel analysis={analysis} preview={state.outcome.preview.clone()} views={state.views.clone()}
+                        callbacks={papers} />
                 }
                 <div class="drop-overlay" aria-hidden="true">{ "Drop the image to classify it" }</div>
             </main>

@@ -22,10 +22,14 @@ mod host;
 #[cfg(target_arch = "wasm32")]
 mod image_input;
 // Natively, only the reducer's tests use the page's state.
+#[cfg(target_arch = "wasm32")]
+mod papers;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod state;
 #[cfg(target_arch = "wasm32")]
 mod view;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod views_state;
 #[cfg(target_arch = "wasm32")]
 mod viz;
 #[cfg(target_arch = "wasm32")]

@@ -8,12 +8,14 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use shiftscope::card::ModelCard;
-use shiftscope::engine::protocol::{Backend, Reply};
+use shiftscope::engine::protocol::{Backend, Reply, View};
 use shiftscope::latency::LatencyWindow;
 use shiftscope::models::ModelConfig;
 use shiftscope::predict::Prediction;
 use shiftscope::viz::PixelMap;
 use yew::Reducible;
+
+use crate::views_state::Views;
 
 /// Recent runs the latency median covers.
 const LATENCY_WINDOW: usize = 15;
@@ -169,6 +171,8 @@ pub struct State {
     pub field: Field,
     /// Images sent and not answered, by number.
     pub sent: BTreeMap<u64, Sent>,
+    /// The papers' views.
+    pub views: Views,
     /// Preview URLs the last action let go of (a replaced preview, images
     /// superseded or failed), for the page to revoke.
     pub released: Vec<String>,
@@ -190,6 +194,7 @@ impl Default for State {
             webcam: false,
             field: Field::None,
             sent: BTreeMap::new(),
+            views: Views::default(),
             released: vec![],
         }
     }
@@ -222,6 +227,13 @@ pub enum Action {
     Note(String),
     /// The webcam started or stopped.
     Webcam(bool),
+    /// A papers' view asked the engine for image `image`.
+    Asked {
+        /// The view.
+        view: View,
+        /// The image.
+        image: u64,
+    },
     /// A receptive-field measurement was asked for.
     Measuring {
         /// Depth asked for.
@@ -331,6 +343,14 @@ impl State {
                 };
                 self.show(Message::Error(format!("{source}: {}", failure.message)));
             }
+            reply @ (Reply::Regions { .. }
+            | Reply::Compared { .. }
+            | Reply::Shuffled { .. }
+            | Reply::ViewFailed { .. }) => {
+                if let Some(error) = self.views.answer(reply) {
+                    self.show(Message::Error(error));
+                }
+            }
             Reply::Crashed { message } => self.show(Message::Error(format!("the engine stopped: {message}"))),
             // Progress of a model the page no longer waits for.
             Reply::Downloading { .. } | Reply::Warming { .. } | Reply::Ready { .. } | Reply::LoadFailed { .. } => {}
@@ -365,6 +385,7 @@ impl Reducible for State {
                 }
             }
             Action::Measuring { depth, token } => next.field = Field::Measuring { depth, token },
+            Action::Asked { view, image } => next.views.ask(view, image),
         }
         Rc::new(next)
     }

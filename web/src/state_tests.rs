@@ -1,7 +1,7 @@
 //! The page's reducer: late answers dropped by number, an early image kept,
 //! failures named, webcam frames after a stop ignored.
 
-use shiftscope::engine::protocol::{Failure, FailureKind};
+use shiftscope::engine::protocol::{Failure, FailureKind, ModelAnswer};
 use shiftscope::models::registry;
 
 use super::*;
@@ -33,6 +33,7 @@ fn classified(model: u64, image: u64, class: usize, at_ms: f64) -> Action {
     let analysis = shiftscope::engine::Analysis {
         side: 1,
         rgb: vec![1, 2, 3],
+        crop: shiftscope::preprocess::CropBox::whole(1),
         probabilities: vec![0.9, 0.1],
         predictions: vec![prediction],
         attention: vec![],
@@ -149,4 +150,37 @@ fn a_result_clears_errors_but_not_notices_about_the_page() {
     let state = run(state, vec![Action::Error("b.png: not an image".into()), sent(3, "c.png", 2.0)]);
     let state = run(state, vec![classified(1, 3, 0, 3.0)]);
     assert_eq!(state.message, None, "an error about an earlier image goes with the next result");
+}
+
+fn compared(image: u64, name: &str) -> Action {
+    let prediction = Prediction { class: 3, label: "cat".into(), probability: 0.6 };
+    let activation =
+        shiftscope::viz::ClassActivation { class: 3, rows: 1, cols: 1, contributions: vec![0.5], bias: 0.1 };
+    let answer = ModelAnswer { name: name.into(), predictions: vec![prediction], ms: 12.0, activation };
+    Action::Reply { reply: Reply::Compared { image, answers: vec![answer] }, at_ms: 0.0 }
+}
+
+#[test]
+fn a_view_keeps_the_answer_for_the_image_it_asked_about() {
+    let asked = |view, image| Action::Asked { view, image };
+    let state = run(Rc::new(State::default()), vec![asked(View::Compare, 4), compared(4, "mixer_compact")]);
+    let answer = state.views.compared.for_image(4).expect("answered");
+    assert_eq!(answer[0].name, "mixer_compact");
+    assert!(state.views.compared.for_image(5).is_none(), "an answer belongs to its image");
+    // A late answer about an older image, once a newer one was asked about, is dropped.
+    let state = run(state, vec![asked(View::Compare, 6), compared(4, "late")]);
+    assert!(state.views.compared.asked(6));
+    assert!(state.views.compared.for_image(4).is_none());
+}
+
+#[test]
+fn a_failed_view_says_why_and_can_be_asked_again() {
+    let failure = Failure::new(FailureKind::Run, "a newer image was classified since");
+    let failed = Action::Reply { reply: Reply::ViewFailed { image: 2, view: View::Regions, failure }, at_ms: 0.0 };
+    let state = run(Rc::new(State::default()), vec![Action::Asked { view: View::Regions, image: 2 }, failed]);
+    assert!(!state.views.regions.asked(2));
+    match &state.message {
+        Some(Message::Error(text)) => assert!(text.starts_with("regions: a newer image"), "{text}"),
+        other => panic!("expected an error, got {other:?}"),
+    }
 }

@@ -5,7 +5,7 @@
 
 mod attention;
 mod cam;
-mod draw;
+pub mod draw;
 mod field;
 mod frame_clock;
 mod shift;

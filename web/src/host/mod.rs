@@ -10,13 +10,16 @@ use std::rc::Rc;
 use shiftscope::engine::protocol::{Backend, Failure, FailureKind, Reply, Request, WeightsSource};
 use shiftscope::engine::Engine;
 use shiftscope::models::{registry, ModelConfig};
-use shiftscope::preprocess::Prepared;
+use shiftscope::preprocess::{rgb_from_rgba, Prepared};
 use shiftscope::weights::read_config;
 use shiftscope::Device;
+use shiftscope::RgbImage;
 use wasm_bindgen_futures::spawn_local;
 
 use crate::device::{init_device, now_ms};
 use crate::fetch::shipped_weights;
+
+mod views;
 
 /// How many recent images are kept to measure fields on.
 const KEPT_IMAGES: usize = 4;
@@ -24,7 +27,7 @@ const KEPT_IMAGES: usize = 4;
 /// Weights as bytes, kept to rebuild the model on the CPU after a device
 /// failure.
 #[derive(Clone)]
-struct Weights {
+pub(crate) struct Weights {
     name: String,
     bytes: Rc<Vec<u8>>,
     config: Option<ModelConfig>,
@@ -54,6 +57,12 @@ struct Slots {
     /// on (the page may show one that is not the newest: a webcam frame
     /// answered after the webcam stopped is not shown).
     images: VecDeque<(u64, Rc<Prepared>)>,
+    /// The latest image classified, as given (for the views that run it
+    /// at another size or through other models).
+    photo: Option<(u64, Rc<RgbImage>)>,
+    /// Shipped models other than the one in use, loaded for the
+    /// side-by-side views: name and engine.
+    peers: Vec<(String, Rc<Engine>)>,
 }
 
 /// The engine's side of the protocol.
@@ -87,6 +96,9 @@ impl Host {
                     host.classify(Waiting { image, rgba: bytes, width, height }).await
                 }
                 Request::Measure { image, depth, token } => host.measure(image, depth, token).await,
+                Request::Regions { image, size } => host.regions(image, size).await,
+                Request::Compare { image, cards } => host.compare(image, cards).await,
+                Request::Shuffle { image, seed, cards } => host.shuffle(image, seed, cards).await,
             }
         });
     }
@@ -185,10 +197,11 @@ impl Host {
     /// GPU device fails.
     async fn answer(&self, model: u64, engine: &Engine, given: Waiting) -> Reply {
         let image = given.image;
-        let prepared = match engine.prepare_rgba(given.rgba, given.width, given.height) {
-            Ok(prepared) => Rc::new(prepared),
+        let photo = match rgb_from_rgba(given.rgba, given.width, given.height) {
+            Ok(photo) => Rc::new(photo),
             Err(e) => return Reply::Failed { image, failure: Failure::from(&e) },
         };
+        let prepared = Rc::new(engine.prepare(&photo));
         let result = match engine.analyse(&prepared, 5).await {
             Err(e @ shiftscope::Error::Device(_)) => match self.fall_back_to_cpu(&e).await {
                 Some(engine) => engine.analyse(&prepared, 5).await,
@@ -198,11 +211,12 @@ impl Host {
         };
         match result {
             Ok(analysis) => {
-                let images = &mut self.slots.borrow_mut().images;
-                if images.len() == KEPT_IMAGES {
-                    images.pop_front();
+                let slots = &mut *self.slots.borrow_mut();
+                if slots.images.len() == KEPT_IMAGES {
+                    slots.images.pop_front();
                 }
-                images.push_back((image, prepared));
+                slots.images.push_back((image, prepared));
+                slots.photo = Some((image, photo));
                 Reply::Classified { model, image, analysis: Box::new(analysis) }
             }
             Err(e) => Reply::Failed { image, failure: Failure::from(&e) },
@@ -246,7 +260,7 @@ impl Host {
 
 /// The engine of `weights` on `device`, warmed up (GPU pipelines compiled)
 /// when `warm_up`.
-async fn build(weights: &Weights, device: &Device, warm_up: bool) -> Result<Rc<Engine>, Failure> {
+pub(crate) async fn build(weights: &Weights, device: &Device, warm_up: bool) -> Result<Rc<Engine>, Failure> {
     let failed = |e: shiftscope::Error| Failure::from(&e);
     let engine = Engine::from_bytes(weights.bytes.to_vec(), &weights.name, weights.config.as_ref(), device)
         .await

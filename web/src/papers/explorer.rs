@@ -1,0 +1,120 @@
+//! AS-MLP's claim that an axial shift is designed like a convolution
+//! kernel: its size and dilation set the receptive field. Five designs at
+//! the same depth on the visitor's photo (224 px, 4-px tokens), from the
+//! core's token graphs ([`Design`]); the page only draws them.
+
+use std::rc::Rc;
+
+use shiftscope::viz::explorer::{Design, DILATIONS, EXPLORER_IMAGE, MAX_DEPTH, SHIFT_SIZES};
+use shiftscope::viz::ReceptiveField;
+use web_sys::HtmlImageElement;
+use yew::prelude::*;
+
+use super::photo::crop_pixels;
+use crate::state::Analysis;
+use crate::view::select_value;
+use crate::viz::draw::{field_overlay, outline, pixel_at, put_rgba};
+
+/// Orange, as the panel's theoretical fields.
+const TINT: [u8; 3] = [255, 150, 20];
+
+/// Props of [`Explorer`].
+#[derive(Properties, PartialEq)]
+pub struct ExplorerProps {
+    /// The image shown.
+    pub analysis: Rc<Analysis>,
+    /// The photo, once loaded.
+    pub photo: Option<HtmlImageElement>,
+}
+
+/// A `<select>` over `values`, calling `on` with the chosen one.
+fn choice(id: &str, label: &str, values: &[usize], value: usize, on: UseStateHandle<usize>) -> Html {
+    let on_change = Callback::from(move |event: Event| {
+        if let Some(v) = select_value(&event).and_then(|v| v.parse().ok()) {
+            on.set(v);
+        }
+    });
+    html! {
+        <label>{ format!("{label} ") }
+            <select id={id.to_string()} onchange={on_change}>
+                { for values.iter().map(|v| html! { <option value={v.to_string()} selected={*v == value}>{ v }</option> }) }
+            </select>
+        </label>
+    }
+}
+
+/// The explorer: controls, then one canvas per design.
+#[component]
+pub fn Explorer(props: &ExplorerProps) -> Html {
+    let size = use_state(|| 5usize);
+    let dilation = use_state(|| 1usize);
+    let depth = use_state(|| 2usize);
+    let pixel = use_state(|| (EXPLORER_IMAGE / 2, EXPLORER_IMAGE / 2));
+    let designs = Design::compared(*size, *dilation);
+    let fields: Vec<Option<ReceptiveField>> = designs.iter().map(|d| d.field(*depth, *pixel).ok()).collect();
+    let canvases: Vec<NodeRef> = (0..designs.len()).map(|_| NodeRef::default()).collect();
+    let base = use_memo((props.analysis.id, props.photo.clone()), |(_, photo)| {
+        crop_pixels(photo.as_ref(), &props.analysis, EXPLORER_IMAGE)
+    });
+    {
+        let (canvases, fields, base) = (canvases.clone(), fields.clone(), base.clone());
+        use_effect_with((props.analysis.id, props.photo.is_some(), *size, *dilation, *depth, *pixel), move |_| {
+            let Some(base) = base.as_ref() else { return };
+            for (node, field) in canvases.iter().zip(&fields) {
+                let (Some(canvas), Some(field)) = (node.cast::<web_sys::HtmlCanvasElement>(), field) else { continue };
+                let shade = field.paths.log_shade(field.paths.decades().max(1.0));
+                put_rgba(&canvas, EXPLORER_IMAGE, EXPLORER_IMAGE, &field_overlay(base, &shade, TINT, 0.35));
+                let px = field.token_px();
+                outline(&canvas, 1, (field.token.0 * px, field.token.1 * px, px, px), "#ffffff");
+            }
+        });
+    }
+    let on_depth = {
+        let depth = depth.clone();
+        Callback::from(move |event: InputEvent| {
+            let input = event.target_unchecked_into::<web_sys::HtmlInputElement>();
+            depth.set(input.value().parse().unwrap_or(1));
+        })
+    };
+    let on_click = |node: NodeRef| {
+        let pixel = pixel.clone();
+        Callback::from(move |event: MouseEvent| {
+            if let Some(canvas) = node.cast::<web_sys::HtmlCanvasElement>() {
+                pixel.set(pixel_at(&event, &canvas, EXPLORER_IMAGE));
+            }
+        })
+    };
+    let axial = fields[0].as_ref().map(|f| f.size_px()).unwrap_or_default();
+    let conv = fields[1].as_ref().map(|f| f.size_px()).unwrap_or_default();
+    html! {
+        <section class="viz-card papers-wide" id="explorer" aria-labelledby="explorer-heading">
+            <h3 id="explorer-heading">{ "AS-MLP: a shift designed like a kernel" }</h3>
+            <div class="viz-controls">
+                { choice("explorer-size", "shift size", &SHIFT_SIZES, *size, size.clone()) }
+                { choice("explorer-dilation", "dilation", &DILATIONS, *dilation, dilation.clone()) }
+                <label for="explorer-depth">{ "blocks" }</label>
+                <input id="explorer-depth" type="range" min="1" max={MAX_DEPTH.to_string()} value={depth.to_string()} oninput={on_depth} />
+                <span id="explorer-depth-label">{ *depth }</span>
+            </div>
+            <div class="viz-compare">
+                { for designs.iter().zip(&fields).zip(canvases.iter()).enumerate().map(|(i, ((design, field), node))| {
+                    let (h, w) = field.as_ref().map(|f| f.size_px()).unwrap_or_default();
+                    let reached = field.as_ref().map(|f| f.paths.support_size()).unwrap_or(0);
+                    html! {
+                        <figure>
+                            <canvas ref={node.clone()} class="explorer-field" data-design={i.to_string()}
+                                data-size={format!("{h}x{w}")} data-pixels={reached.to_string()} onclick={on_click(node.clone())}
+                                aria-label={format!("{}: {h}×{w} px", design.label())}></canvas>
+                            <figcaption>{ format!("{}: {h}×{w} px", design.label()) }</figcaption>
+                        </figure>
+                    }
+                }) }
+            </div>
+            <p class="explain" id="explorer-explain">{ format!(
+                "After {} block(s) on a {EXPLORER_IMAGE}-px image cut into 4-px tokens, the chosen token of an axial shift of size {} and dilation {} is reached from {}×{} px, \
+                 the same box as a {}×{} convolution with that dilation ({}×{} px) — but only along the rows and columns it shifts, where the convolution fills the square. \
+                 Swin's windows stop at their 7×7 borders until the shifted windows cross them; Mixer's token MLP reaches everything at once; S²-MLP's one-token shifts grow one token per block. Click an image to move the token.",
+                *depth, *size, *dilation, axial.0, axial.1, *size, *size, conv.0, conv.1) }</p>
+        </section>
+    }
+}
