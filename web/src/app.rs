@@ -10,6 +10,7 @@ use crate::fetch::fetch_blob;
 use crate::hooks::{
     classify_blob, classify_unless_given, load_given, load_shipped, use_drop_and_paste, use_engine, ClientHandle,
 };
+use crate::papers::photo::use_photo;
 use crate::papers::{PapersCallbacks, PapersPanel};
 use crate::state::{Action, Phase, State};
 use crate::view::{MessageArea, ModelPicker, Predictions, StatusLine};
@@ -101,6 +102,9 @@ pub fn App() -> Html {
         })
     };
 
+    // The photo shown, at full resolution, for the overlays drawn on it.
+    let photo = use_photo(state.outcome.analysis.as_ref().and_then(|a| a.photo_url.clone()));
+
     // The papers' views ask about the image shown.
     let ask = {
         let (client, dispatch, analysis) = (client.clone(), dispatch.clone(), state.outcome.analysis.clone());
@@ -179,8 +183,8 @@ pub fn App() -> Html {
                 </div>
                 if let Some(analysis) = state.outcome.analysis.clone() {
                     <VizPanel analysis={analysis.clone()} predictions={state.outcome.predictions.clone()}
-                        field={state.field.clone()} on_measure={on_measure} />
-                    <PapersPanel analysis={analysis} preview={state.outcome.preview.clone()} views={state.views.clone()}
+                        field={state.field.clone()} on_measure={on_measure} photo={photo.clone()} />
+                    <PapersPanel analysis={analysis} photo={photo} views={state.views.clone()}
                         callbacks={papers} />
                 }
                 <div class="drop-overlay" aria-hidden="true">{ "Drop the image to classify it" }</div>

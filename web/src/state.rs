@@ -59,6 +59,9 @@ pub struct Analysis {
     pub rgba: Vec<u8>,
     /// Top classes, split-attention, class activations, shift maps.
     pub result: shiftscope::engine::Analysis,
+    /// Object URL of the image as given (none for webcam frames): what the
+    /// overlays on the whole photo are drawn on.
+    pub photo_url: Option<String>,
 }
 
 impl PartialEq for Analysis {
@@ -300,7 +303,7 @@ impl State {
                 };
                 let rgba = analysis.rgba();
                 let predictions = analysis.predictions.clone();
-                let shown = Analysis { id: image, config, rgba, result: *analysis };
+                let shown = Analysis { id: image, config, rgba, result: *analysis, photo_url: sent.preview.clone() };
                 let preview = match sent.preview {
                     Some(new) => {
                         self.released.extend(self.outcome.preview.take());

@@ -19,7 +19,6 @@ use crate::state::Analysis;
 use crate::views_state::Views;
 use compare::Compare;
 use explorer::Explorer;
-use photo::use_photo;
 use regions::Regions;
 use shuffle::Shuffle;
 
@@ -39,8 +38,8 @@ pub struct PapersCallbacks {
 pub struct PapersProps {
     /// The image shown.
     pub analysis: Rc<Analysis>,
-    /// The image's preview URL (none for webcam frames).
-    pub preview: Option<String>,
+    /// The visitor's photo, once loaded (none for webcam frames).
+    pub photo: Option<web_sys::HtmlImageElement>,
     /// The views' state.
     pub views: Views,
     /// Requests to the engine.
@@ -50,7 +49,7 @@ pub struct PapersProps {
 /// The section with the four views.
 #[component]
 pub fn PapersPanel(props: &PapersProps) -> Html {
-    let photo = use_photo(props.preview.clone());
+    let photo = props.photo.clone();
     html! {
         <section class="viz papers" id="papers" aria-labelledby="papers-heading">
             <h2 id="papers-heading">{ "The papers, live" }</h2>

@@ -134,6 +134,7 @@ pub fn Regions(props: &RegionsProps) -> Html {
                 <button id="regions-run" onclick={on_run} disabled={busy}>{ if busy { "mapping…" } else { "Map regions" } }</button>
             </div>
             <canvas ref={canvas} id="regions-canvas" class="photo-canvas" data-size={answer.as_ref().map(|a| a.regions.size.to_string()).unwrap_or_default()}
+                data-classes={answer.as_ref().map(|a| a.regions.map.class.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(",")).unwrap_or_default()}
                 aria-label="the photo with the model's crop outlined and each region's class"></canvas>
             <p class="explain" id="regions-explain">{ summary }</p>
             if let Some(answer) = &answer {

@@ -42,7 +42,7 @@ fn row(answer: &ShuffleAnswer) -> Html {
         <tr data-model={answer.name.clone()} data-moved={moved.to_string()}>
             <th scope="row">{ pretty_name(&answer.name) }</th>
             <td>{ top1(&answer.original) }</td>
-            <td class="shuffled">{ top1(&answer.shuffled) }
+            <td class="shuffled" data-class={answer.shuffled.first().map(|p| p.class.to_string()).unwrap_or_default()}>{ top1(&answer.shuffled) }
                 <details><summary>{ "top-5" }</summary><ol>
                     { for answer.shuffled.iter().map(|p| html! { <li>{ format!("{} {:.1} %", p.label, 100.0 * p.probability) }</li> }) }
                 </ol></details>

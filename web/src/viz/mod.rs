@@ -8,6 +8,7 @@ mod cam;
 pub mod draw;
 mod field;
 mod frame_clock;
+mod photo;
 mod shift;
 
 use std::rc::Rc;
@@ -23,6 +24,7 @@ use crate::state::Field;
 use attention::AttentionView;
 use cam::CamView;
 use field::FieldView;
+use photo::PhotoView;
 use shift::ShiftView;
 
 /// Milliseconds per block while playing.
@@ -39,6 +41,8 @@ pub struct VizProps {
     pub field: Field,
     /// Asks for a measurement of `(depth, token)`.
     pub on_measure: Callback<(usize, (usize, usize))>,
+    /// The visitor's photo, once loaded (none for webcam frames).
+    pub photo: Option<web_sys::HtmlImageElement>,
 }
 
 /// The panel.
@@ -139,6 +143,7 @@ pub fn VizPanel(props: &VizProps) -> Html {
                 <ShiftView analysis={props.analysis.clone()} depth={depth_now} playing={!*reduced_motion} />
                 <AttentionView analysis={props.analysis.clone()} depth={depth_now} />
                 <CamView analysis={props.analysis.clone()} predictions={props.predictions.clone()} />
+                <PhotoView analysis={props.analysis.clone()} photo={props.photo.clone()} depth={depth_now} pixel={pixel_now} />
             </div>
         </section>
     }
