@@ -54,6 +54,39 @@ impl TokenGraph {
                     let total: f64 = counts.iter().sum();
                     counts.iter().map(|own| total + own).collect()
                 }
+                // A window's tokens all read each other: each source gets
+                // its window's total, plus its skip.
+                Step::Block(TokenMixing::Window { size, offset }) => {
+                    let window = |i: usize| (i + size - offset % size) / size;
+                    let across = window(side - 1) + 1;
+                    let mut totals = vec![0.0; across * across];
+                    for (p, count) in counts.iter().enumerate() {
+                        totals[window(p / side) * across + window(p % side)] += count;
+                    }
+                    let total = |q: usize| totals[window(q / side) * across + window(q % side)];
+                    counts.iter().enumerate().map(|(q, own)| total(q) + own).collect()
+                }
+                // The taps are symmetric: a source gets what the tokens at
+                // its taps' offsets carry, plus its skip.
+                Step::Block(TokenMixing::Convolution { size, dilation }) => {
+                    let (reach, d, n) = ((size / 2) as isize, *dilation as isize, side as isize);
+                    let count = |r: isize, c: isize| {
+                        if (0..n).contains(&r) && (0..n).contains(&c) {
+                            counts[(r * n + c) as usize]
+                        } else {
+                            0.0
+                        }
+                    };
+                    (0..side * side)
+                        .map(|q| {
+                            let (r, c) = ((q / side) as isize, (q % side) as isize);
+                            let taps = (-reach..=reach)
+                                .flat_map(|dr| (-reach..=reach).map(move |dc| (dr, dc)))
+                                .map(|(dr, dc)| count(r + dr * d, c + dc * d));
+                            taps.sum::<f64>() + counts[q]
+                        })
+                        .collect()
+                }
                 Step::Block(mixing) => {
                     let mut sources = vec![0.0; side * side];
                     for (p, &count) in counts.iter().enumerate().filter(|(_, c)| **c != 0.0) {

@@ -104,6 +104,14 @@ for (const webgpu of [false, true]) {
       await changes(page, '.explorer-field[data-design="0"]', axial, 'click moves the token');
       await cardShot(page, '#explorer', `papers-${path}-explorer`);
 
+      // On the whole photo: the field, then the class activation, over the mapped crop.
+      await page.waitForSelector('#photo-canvas[data-photo=true]');
+      const onPhoto = await canvasPrint(page, '#photo-canvas');
+      assert.ok(onPhoto.colours > 200 && onPhoto.width > 300, `the whole photo is drawn: ${JSON.stringify(onPhoto)}`);
+      await page.click('#photo-cam');
+      await changes(page, '#photo-canvas', onPhoto, 'class activation on the photo');
+      await cardShot(page, '.viz-card:has(#photo-heading)', `papers-${path}-photo`);
+
       // Any input size: the region map at 96 px, as the CLI maps it.
       await choose(page, '#regions-size', 3);
       const plain = await canvasPrint(page, '#regions-canvas');
@@ -144,7 +152,7 @@ for (const webgpu of [false, true]) {
       })));
       console.log(`${path}: side by side in ${compareMs} ms: ${JSON.stringify(answers)}`);
       assert.equal(answers.length, 3);
-      const shown = (await h.readPredictions(page))[0];
+      const shown = (await h.readPredictions(page)).top[0];
       assert.equal(answers.find((a) => a.model === model).top, shown.class, 'the model in use gives its own answer');
       for (const [i, a] of answers.entries()) {
         assert.ok(a.ms > 0, `${a.model} timed`);

@@ -62,8 +62,11 @@ pub fn Explorer(props: &ExplorerProps) -> Html {
             let Some(base) = base.as_ref() else { return };
             for (node, field) in canvases.iter().zip(&fields) {
                 let (Some(canvas), Some(field)) = (node.cast::<web_sys::HtmlCanvasElement>(), field) else { continue };
-                let shade = field.paths.log_shade(field.paths.decades().max(1.0));
-                put_rgba(&canvas, EXPLORER_IMAGE, EXPLORER_IMAGE, &field_overlay(base, &shade, TINT, 0.35));
+                // At most two thirds tint, so the photo shows through even
+                // where a field covers everything (Mixer's).
+                let shade: Vec<f32> =
+                    field.paths.log_shade(field.paths.decades().max(1.0)).iter().map(|s| s * 0.5).collect();
+                put_rgba(&canvas, EXPLORER_IMAGE, EXPLORER_IMAGE, &field_overlay(base, &shade, TINT, 0.3));
                 let px = field.token_px();
                 outline(&canvas, 1, (field.token.0 * px, field.token.1 * px, px, px), "#ffffff");
             }

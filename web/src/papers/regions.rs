@@ -142,7 +142,7 @@ pub fn Regions(props: &RegionsProps) -> Html {
                     { for answer.regions.labels.iter().enumerate().filter(|(k, _)| votes[*k] > 0).map(|(k, label)| {
                         let [r, g, b] = class_colour(k);
                         html! { <li data-class={k.to_string()} data-tokens={votes[k].to_string()}>
-                            <span class="swatch" style={format!("background: rgb({r},{g},{b})")}></span>{ format!("{label}: {} tokens", votes[k]) }</li> }
+                            <svg class="swatch" viewBox="0 0 1 1" aria-hidden="true"><rect width="1" height="1" fill={format!("rgb({r},{g},{b})")} /></svg>{ format!("{label}: {} tokens", votes[k]) }</li> }
                     }) }
                 </ul>
             }
