@@ -43,6 +43,19 @@ fn choice(id: &str, label: &str, values: &[usize], value: usize, on: UseStateHan
     }
 }
 
+/// What the five fields show, in numbers.
+fn explanation(depth: usize, size: usize, dilation: usize, fields: &[Option<ReceptiveField>]) -> String {
+    let reach = |i: usize| fields[i].as_ref().map(|f| (f.size_px(), f.paths.support_size())).unwrap_or_default();
+    let (((h, w), axial), (_, conv)) = (reach(0), reach(1));
+    format!(
+        "After {depth} block(s) on a {EXPLORER_IMAGE}-px image cut into 4-px tokens, an axial shift of size {size} and dilation {dilation} \
+         reaches the chosen token from a {h}×{w}-px box — the box of a {size}×{size} convolution with that dilation — but from {axial} of \
+         its pixels where the convolution uses {conv}: each block moves information only along a row and a column, and dilation leaves \
+         gaps between the tokens it reaches. Swin's windows stop at their 7×7 borders until the shifted windows cross them; Mixer's token \
+         MLP reaches everything at once; S²-MLP's one-token shifts grow one token per block. Click an image to move the token."
+    )
+}
+
 /// The explorer: controls, then one canvas per design.
 #[component]
 pub fn Explorer(props: &ExplorerProps) -> Html {
@@ -87,8 +100,6 @@ pub fn Explorer(props: &ExplorerProps) -> Html {
             }
         })
     };
-    let axial = fields[0].as_ref().map(|f| f.size_px()).unwrap_or_default();
-    let conv = fields[1].as_ref().map(|f| f.size_px()).unwrap_or_default();
     html! {
         <section class="viz-card papers-wide" id="explorer" aria-labelledby="explorer-heading">
             <h3 id="explorer-heading">{ "AS-MLP: a shift designed like a kernel" }</h3>
@@ -113,11 +124,7 @@ pub fn Explorer(props: &ExplorerProps) -> Html {
                     }
                 }) }
             </div>
-            <p class="explain" id="explorer-explain">{ format!(
-                "After {} block(s) on a {EXPLORER_IMAGE}-px image cut into 4-px tokens, the chosen token of an axial shift of size {} and dilation {} is reached from {}×{} px, \
-                 the same box as a {}×{} convolution with that dilation ({}×{} px) — but only along the rows and columns it shifts, where the convolution fills the square. \
-                 Swin's windows stop at their 7×7 borders until the shifted windows cross them; Mixer's token MLP reaches everything at once; S²-MLP's one-token shifts grow one token per block. Click an image to move the token.",
-                *depth, *size, *dilation, axial.0, axial.1, *size, *size, conv.0, conv.1) }</p>
+            <p class="explain" id="explorer-explain">{ explanation(*depth, *size, *dilation, &fields) }</p>
         </section>
     }
 }

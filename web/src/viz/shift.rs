@@ -142,10 +142,11 @@ pub fn ShiftView(props: &ShiftProps) -> Html {
         });
     }
     let Some(maps) = maps.filter(|m| !m.groups.is_empty()) else {
+        let architecture = props.analysis.config.architecture();
         return html! {
             <section class="viz-card" aria-labelledby="shift-heading">
                 <h3 id="shift-heading">{ "The shift" }</h3>
-                <p class="explain">{ "MLP-Mixer has no shift: its token MLP mixes all patches at once." }</p>
+                <p class="explain">{ format!("{} has no shift. {}", architecture.title(), architecture.token_mixing()) }</p>
             </section>
         };
     };
