@@ -124,6 +124,12 @@ for (const webgpu of [false, true]) {
       const same = classes.filter((c, i) => c === reference.classes[i]).length;
       assert.ok(same >= 0.98 * classes.length, `region classes agree with the CLI: ${same} of ${classes.length}`);
       await cardShot(page, '#regions', `papers-${path}-regions`);
+      // Another size, another map.
+      const at96 = await canvasPrint(page, '#regions-canvas');
+      await choose(page, '#regions-size', 2);
+      await page.click('#regions-run');
+      await page.waitForSelector('#regions-canvas[data-size="64"]', { timeout: 300_000 });
+      await changes(page, '#regions-canvas', at96, 'regions at 64 px');
 
       // The patch shuffle through all three models.
       const shuffleMs = await timed(page, '#shuffle-run', '#shuffle-table tbody tr');
@@ -144,6 +150,12 @@ for (const webgpu of [false, true]) {
       }
       await changes(page, '#shuffle-canvas', { hash: 0 }, 'the shuffled image is drawn');
       await cardShot(page, '#shuffle', `papers-${path}-shuffle`);
+      // Another seed, another shuffle.
+      const seed7 = await canvasPrint(page, '#shuffle-canvas');
+      await page.fill('#shuffle-seed', '8');
+      await page.click('#shuffle-run');
+      await page.waitForSelector('#shuffle-canvas[data-seed="8"]', { timeout: 300_000 });
+      await changes(page, '#shuffle-canvas', seed7, 'seed 8');
 
       // Side by side.
       const compareMs = await timed(page, '#compare-run', '#compare-row figure');
