@@ -160,6 +160,21 @@ fn convert_to_f16_keeps_the_prediction_and_needs_no_config_afterwards() {
 }
 
 #[test]
+fn convert_of_a_training_checkpoint_notes_the_entries_it_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("tiny.bpk");
+    let config = fixture("checkpoints", "config.json");
+    let input = fixture("checkpoints", "training.pth");
+    let out = shiftscope(&["convert", "--model", &config, &input, out_file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let note = stderr(&out).lines().find(|l| l.starts_with("note:")).map(str::to_string).unwrap_or_default();
+    for entry in ["optimizer (dict)", "lr_scheduler (dict)", "epoch (int 7)", "config (__main__.CfgNode)"] {
+        assert!(note.contains(entry), "note lacks {entry}: {note}");
+    }
+    assert!(!stdout(&out).contains("note:"), "notes go to stderr");
+}
+
+#[test]
 fn thousand_class_heads_get_imagenet_names() {
     let dir = tempfile::tempdir().unwrap();
     let image = sample_image(dir.path());

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use shiftscope::models::ModelConfig;
-use shiftscope::weights::{load_model, load_model_from_bytes, to_burnpack_bytes, StorageDType};
+use shiftscope::weights::{load_model_from_bytes, to_burnpack_bytes, StorageDType};
 use shiftscope::{Device, Error, Tensor};
 
 /// Loads `input`, writes it as `dtype` burnpack to `output`, reloads the
@@ -13,7 +13,7 @@ use shiftscope::{Device, Error, Tensor};
 pub fn run(config: Option<&ModelConfig>, dtype: StorageDType, input: &Path, output: &Path) -> Result<ExitCode, Error> {
     let device = Device::flex();
     eprintln!("[1/4] reading {}", input.display());
-    let source = load_model(input, config, &device)?;
+    let source = super::load_weights(input, config, &device)?;
     let config = source.config.clone();
     eprintln!("[2/4] loaded {} weights ({} model)", source.format.name(), config.arch_name());
     let bytes = to_burnpack_bytes(&source.model, &config, dtype)?;

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use shiftscope::data::{load_split, BatchLoader};
 use shiftscope::eval::evaluate;
 use shiftscope::models::ModelConfig;
-use shiftscope::weights::load_model;
 use shiftscope::{Device, Error};
 
 /// Evaluates `weights` on the test split of `data` (the first
@@ -20,7 +19,7 @@ pub fn run(
     as_json: bool,
 ) -> Result<ExitCode, Error> {
     let device = Device::flex();
-    let loaded = load_model(weights, config, &device)?;
+    let loaded = super::load_weights(weights, config, &device)?;
     let preprocess = loaded.config.preprocess();
     let mut test = load_split(data, "test", &preprocess, None)?;
     if let Some(n) = per_class {

@@ -18,7 +18,8 @@ use clap::{Parser, Subcommand};
 use shiftscope::data::augment::Augment;
 use shiftscope::models::{registry, ModelConfig};
 use shiftscope::train::{InitFrom, TrainConfig};
-use shiftscope::Error;
+use shiftscope::weights::{load_model, LoadedModel};
+use shiftscope::{Device, Error};
 
 /// Spatial-shift MLP vision models (S²-MLPv2, AS-MLP, MLP-Mixer) on burn.
 #[derive(Debug, Parser)]
@@ -328,6 +329,16 @@ pub(crate) fn resolve_model(model: Option<&str>) -> Result<Option<ModelConfig>, 
         return Ok(Some(config));
     }
     registry::find(model).map(Some)
+}
+
+/// Loads a weight file, printing on stderr which of its entries were left
+/// out (a training checkpoint's optimizer state, config, epoch).
+pub(crate) fn load_weights(path: &Path, config: Option<&ModelConfig>, device: &Device) -> Result<LoadedModel, Error> {
+    let loaded = load_model(path, config, device)?;
+    if let Some(note) = loaded.note() {
+        eprintln!("note: {}: {note}", path.display());
+    }
+    Ok(loaded)
 }
 
 /// The command-line advice for a weights error that the core words

@@ -8,7 +8,6 @@ use futures_lite::future::block_on;
 use serde_json::json;
 use shiftscope::engine::Engine;
 use shiftscope::models::ModelConfig;
-use shiftscope::weights::load_model;
 use shiftscope::{preprocess, Device, Error};
 
 /// Classifies `images` with the given weights; images that cannot be read
@@ -21,7 +20,7 @@ pub fn run(
     images: &[PathBuf],
 ) -> Result<ExitCode, Error> {
     let device = Device::flex();
-    let engine = block_on(Engine::loaded(load_model(weights, config, &device)?, &device))?;
+    let engine = block_on(Engine::loaded(super::load_weights(weights, config, &device)?, &device))?;
     let mut failed = false;
     let mut results = Vec::new();
     for path in images {

@@ -10,7 +10,6 @@ use serde_json::json;
 use shiftscope::engine::Engine;
 use shiftscope::models::ModelConfig;
 use shiftscope::predict::Prediction;
-use shiftscope::weights::load_model;
 use shiftscope::{preprocess, Device, Error};
 
 /// What to shuffle with and how to report it.
@@ -29,7 +28,7 @@ pub struct Options {
 /// copy with the permuted weights.
 pub fn run(config: Option<&ModelConfig>, weights: &Path, image: &Path, options: &Options) -> Result<ExitCode, Error> {
     let device = Device::flex();
-    let engine = block_on(Engine::loaded(load_model(weights, config, &device)?, &device))?;
+    let engine = block_on(Engine::loaded(super::load_weights(weights, config, &device)?, &device))?;
     let prepared = engine.prepare(&preprocess::load(image)?);
     let result = block_on(engine.shuffle(&prepared, &engine.patch_shuffle(options.seed)?, options.top))?;
     if let Some(path) = &options.save {

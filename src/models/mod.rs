@@ -14,6 +14,7 @@ use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::ops::sum::mean_tokens;
 use crate::preprocess::Preprocess;
 use crate::viz::patch_shuffle::PatchShuffle;
 pub use architecture::{Architecture, GlobalContext};
@@ -214,12 +215,6 @@ impl Model {
             Model::Mixer(m) => &m.head,
         }
     }
-}
-
-/// Mean over the token grid of a `(B, H, W, C)` map → `(B, C)`.
-pub(crate) fn mean_tokens(tokens: Tensor<4>) -> Tensor<2> {
-    let [b, h, w, c] = tokens.dims();
-    tokens.reshape([b, h * w, c]).mean_dim(1).reshape([b, c])
 }
 
 /// Fails with an [`Error::InvalidConfig`] unless `ok`.

@@ -65,7 +65,7 @@ fn shift_with_zeros(x: Tensor<4>, dim: usize, offset: isize) -> Tensor<4> {
     }
     let mut pad_shape = x.dims();
     pad_shape[dim] = steps;
-    let zeros = Tensor::zeros(pad_shape, &x.device());
+    let zeros = Tensor::zeros(pad_shape, (&x.device(), x.dtype()));
     if offset > 0 {
         Tensor::cat(vec![zeros, x.narrow(dim, 0, len - steps)], dim)
     } else {

@@ -8,6 +8,7 @@ pub mod norm;
 pub mod patch;
 pub mod spatial_shift;
 pub mod split_attention;
+pub mod sum;
 
 #[cfg(test)]
 pub(crate) mod test_util;

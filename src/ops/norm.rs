@@ -1,11 +1,14 @@
 //! GroupNorm with a single group on channels-last maps (AS-MLP's `MyNorm`):
-//! every sample is normalised over all of its `H·W·C` values, then scaled
+//! every sample is normalised over all of its `H·W·C` values (statistics
+//! from block sums, `ops::sum`: up to 3·10⁵ values at 224²), then scaled
 //! and shifted per channel. Named `GroupNorm` so burn's PyTorch adapter maps
 //! checkpoint `weight` / `bias` onto `gamma` / `beta`.
 
 use burn::module::{Module, Param};
 use burn::nn::Initializer;
 use burn::tensor::{Device, Tensor};
+
+use super::sum::mean_var;
 
 /// GroupNorm(1, C) over a `(B, H, W, C)` map.
 #[derive(Module, Debug)]
@@ -37,11 +40,18 @@ impl GroupNorm {
         self.constant_statistics = true;
     }
 
+    /// The mean and population variance of each sample of a `(B, H, W, C)`
+    /// map, both `(B, 1)`, from block sums (`ops::sum`).
+    pub fn statistics(&self, x: Tensor<4>) -> (Tensor<2>, Tensor<2>) {
+        let [b, h, w, c] = x.dims();
+        mean_var(x.reshape([b, h * w * c]))
+    }
+
     /// Normalises each sample of `x` over height, width and channels.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let [b, h, w, c] = x.dims();
+        let (mut mean, mut var) = self.statistics(x.clone());
         let flat = x.reshape([b, h * w * c]);
-        let (mut var, mut mean) = flat.clone().var_mean_bias(1);
         if self.constant_statistics {
             (var, mean) = (var.detach(), mean.detach());
         }

@@ -7,6 +7,8 @@ use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::{gelu, softmax};
 use burn::tensor::{Device, Tensor};
 
+use super::sum::{mean_tokens, sum_tokens};
+
 /// Number of branches S²-MLPv2 fuses.
 pub const BRANCHES: usize = 3;
 
@@ -43,16 +45,27 @@ impl SplitAttention {
         self.constant_weights = true;
     }
 
+    /// The `(B, C)` descriptor `a`: the three `(B, H, W, C)` branches summed
+    /// over branches and tokens (the paper), or that sum over the token
+    /// count (`mean_pool`); token sums are block sums (`ops::sum`).
+    pub fn pool(&self, branches: &[Tensor<4>; BRANCHES]) -> Tensor<2> {
+        let total = branches[0].clone() + branches[1].clone() + branches[2].clone();
+        if self.mean_pool {
+            mean_tokens(total)
+        } else {
+            sum_tokens(total)
+        }
+    }
+
+    /// The `(B, 3, C)` branch logits, before the softmax over branches.
+    pub fn logits(&self, branches: &[Tensor<4>; BRANCHES]) -> Tensor<3> {
+        let [b, _, _, c] = branches[0].dims();
+        self.fc2.forward(gelu(self.fc1.forward(self.pool(branches)))).reshape([b, BRANCHES, c])
+    }
+
     /// The `(B, 3, C)` softmax weights for three `(B, H, W, C)` branches.
     pub fn weights(&self, branches: &[Tensor<4>; BRANCHES]) -> Tensor<3> {
-        let [b, h, w, c] = branches[0].dims();
-        let total = branches[0].clone() + branches[1].clone() + branches[2].clone();
-        let mut pooled = total.reshape([b, h * w, c]).sum_dim(1).reshape([b, c]);
-        if self.mean_pool {
-            pooled = pooled.div_scalar((h * w) as f32);
-        }
-        let logits = self.fc2.forward(gelu(self.fc1.forward(pooled))).reshape([b, BRANCHES, c]);
-        softmax(logits, 1)
+        softmax(self.logits(branches), 1)
     }
 
     /// Mixes the branches: `Σ_k weights_k ⊙ X_k`, returning the mix and the

@@ -25,6 +25,35 @@ pub struct LoadedModel {
     pub config: ModelConfig,
     /// The container the weights were read from.
     pub format: WeightFormat,
+    /// Entries of the file that hold no weights of the model and were left
+    /// out (a training checkpoint's optimizer state, epoch, config).
+    pub skipped: Vec<SkippedEntry>,
+}
+
+impl LoadedModel {
+    /// One line naming the skipped entries, if any, for the user.
+    pub fn note(&self) -> Option<String> {
+        if self.skipped.is_empty() {
+            return None;
+        }
+        const SHOWN: usize = 12;
+        let mut names: Vec<String> =
+            self.skipped.iter().take(SHOWN).map(|entry| format!("{} ({})", entry.name, entry.kind)).collect();
+        if self.skipped.len() > SHOWN {
+            names.push(format!("and {} more", self.skipped.len() - SHOWN));
+        }
+        Some(format!("skipped entries that hold no weights of the model: {}", names.join(", ")))
+    }
+}
+
+/// An entry of a weight file that was not loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedEntry {
+    /// Its key path in the file (`optimizer`, `model.version`).
+    pub name: String,
+    /// Its Python type, with the value of a number or short string
+    /// (`dict`, `int 300`, `argparse.Namespace`).
+    pub kind: String,
 }
 
 pub(super) fn weights_error(source: &str, reason: impl Into<String>) -> Error {
@@ -125,7 +154,7 @@ pub fn load_model_from_bytes(
         }
     })?;
     check_complete(&result, &detector, label)?;
-    Ok(LoadedModel { model, config, format })
+    Ok(LoadedModel { model, config, format, skipped: Vec::new() })
 }
 
 /// The message for a file its format's reader rejects.

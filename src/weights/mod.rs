@@ -3,6 +3,10 @@
 //! - **In**: safetensors and PyTorch `.pth` files in PyTorch layout (official
 //!   AS-MLP and timm Mixer state dicts load unchanged, S²-MLPv2 with the keys
 //!   of `docs/architectures.md`), and burnpack files written by shiftscope.
+//!   PyTorch files are read by the project's own pickle reader (`pth`,
+//!   native only), so a training checkpoint's optimizer state, scheduler,
+//!   numbers and config objects beside the weights are skipped and named
+//!   ([`LoadedModel::skipped`]) instead of failing the file.
 //! - **Out**: burnpack in burn's layout, f32, f16 or 8-bit quantized, with
 //!   the model config stored in the file's metadata so a weight file is
 //!   self-describing.
@@ -15,10 +19,12 @@ mod format;
 mod load;
 #[cfg(not(target_arch = "wasm32"))]
 mod load_file;
+#[cfg(not(target_arch = "wasm32"))]
+mod pth;
 mod save;
 
 pub use format::{detect_format, WeightFormat};
-pub use load::{load_model_from_bytes, read_config, LoadedModel};
+pub use load::{load_model_from_bytes, read_config, LoadedModel, SkippedEntry};
 #[cfg(not(target_arch = "wasm32"))]
 pub use load_file::load_model;
 pub use save::{save_burnpack, to_burnpack_bytes, StorageDType};

@@ -13,6 +13,8 @@ For every fixture directory tests/fixtures/<name>/ this writes
   io.safetensors       "input" (B,3,H,W), "logits" (B,num_classes),
                        "pooled" (B,C_last) and, for S²-MLPv2,
                        "attn.{k}" (B,3,C) for the k-th block over all stages.
+and tests/fixtures/checkpoints/ (see CHECKPOINT_LAYOUTS): one tiny AS-MLP
+saved in the layouts training scripts write around a state dict.
 Everything is deterministic (fixed seeds, float32, eval mode, CPU).
 """
 import argparse
@@ -197,6 +199,102 @@ def generate(out_root, all_pth=False):
     return summary
 
 
+# The checkpoint-layout fixture: a tiny AS-MLP (~2k parameters, files < 100 KB).
+CHECKPOINT_CONFIG = collections.OrderedDict([
+    ("arch", "asmlp"), ("image_size", 16), ("in_channels", 3), ("num_classes", 5),
+    ("patch_size", 4), ("embed_dim", 6), ("depths", [1, 1]),
+    ("shift_size", 3), ("dilation", 1), ("mlp_ratio", 2.0)])
+CHECKPOINT_SEED = 4001
+
+
+class CfgNode(dict):
+    """Stands in for yacs.config.CfgNode (yacs is not installed here): a dict
+    subclass with attributes in its __dict__, so pickle writes it as NEWOBJ,
+    SETITEMS (its items), BUILD (its attributes), like the real one."""
+
+    def __init__(self, init=None):
+        super().__init__(init or {})
+        self.__dict__["__immutable__"] = False
+        self.__dict__["__deprecated_keys__"] = set()
+        self.__dict__["__new_allowed__"] = True
+
+
+def training_state(model, x):
+    """One AdamW step on the fixture input (the model keeps the stepped
+    weights) and the optimizer, scheduler and SGD states a trainer saves."""
+    adamw = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(adamw, T_max=10)
+    loss = nn.functional.cross_entropy(model(x), torch.arange(x.shape[0]) % CHECKPOINT_CONFIG["num_classes"])
+    loss.backward()
+    adamw.step()
+    sched.step()
+    shadow = [nn.Parameter(p.detach().clone()) for p in list(model.parameters())[:4]]
+    sgd = torch.optim.SGD(shadow, lr=0.1, momentum=0.9)
+    sum(p.sum() for p in shadow).backward()
+    sgd.step()
+    model.zero_grad(set_to_none=True)
+    return adamw.state_dict(), sched.state_dict(), sgd.state_dict()
+
+
+def checkpoint_layouts(model, sd, adamw, sched, sgd):
+    """file name -> (object to save, torch.save keyword arguments)."""
+    config = CfgNode({"MODEL": CfgNode({"TYPE": "asmlp", "DEPTHS": [1, 1]}),
+                      "TRAIN": CfgNode({"BASE_LR": 1e-3, "EPOCHS": 300})})
+    args = argparse.Namespace(model="asmlp_tiny", lr=0.1, epochs=90, workers=4)
+    ddp = collections.OrderedDict((f"module.{k}", v) for k, v in sd.items())
+    # AS-MLP's own trainer (Swin's utils.save_checkpoint).
+    training = {"model": sd, "optimizer": adamw, "lr_scheduler": sched,
+                "max_accuracy": 81.25, "epoch": 7, "config": config}
+    return collections.OrderedDict([
+        ("training.pth", (training, {})),
+        # The same, written by torch < 1.6 (no zip archive).
+        ("training_legacy.pth", (training, {"_use_new_zipfile_serialization": False})),
+        # The same with pickle protocol 4 (frames, memoize, stack globals).
+        ("training_protocol4.pth", (training, {"pickle_protocol": 4})),
+        # PyTorch's ImageNet example: DDP names, a tensor beside the weights.
+        ("checkpoint.pth.tar", ({"epoch": 3, "arch": "asmlp_tiny", "state_dict": ddp,
+                                 "best_acc1": torch.tensor(12.5), "optimizer": sgd,
+                                 "args": args}, {})),
+        # timm / Hugging Face hub: a bare state dict.
+        ("pytorch_model.bin", (sd, {})),
+        # The whole module pickled (torch.save(model)), bare and nested the
+        # way YOLOv5-style trainers keep it.
+        ("whole_module.pt", (model, {})),
+        ("module_in_checkpoint.pt", ({"epoch": 7, "model": model, "optimizer": None}, {})),
+    ])
+
+
+def generate_checkpoints(out_root):
+    d = os.path.join(out_root, "checkpoints")
+    os.makedirs(d, exist_ok=True)
+    cfg = CHECKPOINT_CONFIG
+    torch.manual_seed(CHECKPOINT_SEED)
+    model = build_model(cfg).float()
+    randomise_(model, torch.Generator().manual_seed(CHECKPOINT_SEED), {"head": HEAD_GAIN["asmlp"]})
+    x = torch.randn((BATCH, 3, cfg["image_size"], cfg["image_size"]),
+                    generator=torch.Generator().manual_seed(CHECKPOINT_SEED + 50000))
+    model.train()
+    adamw, sched, sgd = training_state(model, x)
+    model.eval()
+    io = run(model, x)
+    sd = fresh_state_dict(model)
+    with open(os.path.join(d, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+        f.write("\n")
+    st_io.save_file(io, os.path.join(d, "io.safetensors"), metadata={"format": "pt"})
+    beside = collections.OrderedDict()
+    for name, (obj, kwargs) in checkpoint_layouts(model, sd, adamw, sched, sgd).items():
+        torch.save(obj, os.path.join(d, name), **kwargs)
+        weights_key = next((k for k in ("model", "state_dict") if isinstance(obj, dict) and k in obj), None)
+        beside[name] = [k for k in obj if k != weights_key] if weights_key else []
+    # What the tests expect the loader to name as skipped, per file.
+    with open(os.path.join(d, "layouts.json"), "w") as f:
+        json.dump(beside, f, indent=2)
+        f.write("\n")
+    sizes = ", ".join(f"{n} {os.path.getsize(os.path.join(d, n)) // 1024} KB" for n in beside)
+    print(f"checkpoints    params={sum(v.numel() for v in sd.values()):7d} {sizes}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=os.path.join(HERE, "..", "fixtures"))
@@ -206,6 +304,7 @@ def main():
     torch.set_default_dtype(torch.float32)
     torch.set_num_threads(1)  # keep reductions in a fixed order
     generate(os.path.normpath(args.out), all_pth=args.all_pth)
+    generate_checkpoints(os.path.normpath(args.out))
 
 
 if __name__ == "__main__":
