@@ -64,7 +64,11 @@ pub fn Explorer(props: &ExplorerProps) -> Html {
     let depth = use_state(|| 2usize);
     let pixel = use_state(|| (EXPLORER_IMAGE / 2, EXPLORER_IMAGE / 2));
     let designs = Design::compared(*size, *dilation);
-    let fields: Vec<Option<ReceptiveField>> = designs.iter().map(|d| d.field(*depth, *pixel).ok()).collect();
+    // The fields depend on the controls only: a new image or webcam frame
+    // redraws them on its pixels without computing or copying them again.
+    let fields = use_memo((*size, *dilation, *depth, *pixel), |&(size, dilation, depth, pixel)| {
+        Design::compared(size, dilation).iter().map(|d| d.field(depth, pixel).ok()).collect::<Vec<_>>()
+    });
     let canvases: Vec<NodeRef> = (0..designs.len()).map(|_| NodeRef::default()).collect();
     let base = use_memo((props.analysis.id, props.photo.clone()), |(_, photo)| {
         crop_pixels(photo.as_ref(), &props.analysis, EXPLORER_IMAGE)
@@ -73,7 +77,7 @@ pub fn Explorer(props: &ExplorerProps) -> Html {
         let (canvases, fields, base) = (canvases.clone(), fields.clone(), base.clone());
         use_effect_with((props.analysis.id, props.photo.is_some(), *size, *dilation, *depth, *pixel), move |_| {
             let Some(base) = base.as_ref() else { return };
-            for (node, field) in canvases.iter().zip(&fields) {
+            for (node, field) in canvases.iter().zip(fields.iter()) {
                 let (Some(canvas), Some(field)) = (node.cast::<web_sys::HtmlCanvasElement>(), field) else { continue };
                 // At most two thirds tint, so the photo shows through even
                 // where a field covers everything (Mixer's).
@@ -111,7 +115,7 @@ pub fn Explorer(props: &ExplorerProps) -> Html {
                 <span id="explorer-depth-label">{ *depth }</span>
             </div>
             <div class="viz-compare">
-                { for designs.iter().zip(&fields).zip(canvases.iter()).enumerate().map(|(i, ((design, field), node))| {
+                { for designs.iter().zip(fields.iter()).zip(canvases.iter()).enumerate().map(|(i, ((design, field), node))| {
                     let (h, w) = field.as_ref().map(|f| f.size_px()).unwrap_or_default();
                     let reached = field.as_ref().map(|f| f.paths.support_size()).unwrap_or(0);
                     html! {
