@@ -4,7 +4,7 @@
 use burn::tensor::Tensor;
 
 use super::Engine;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::predict::{probabilities, read_f32_async, top_k, Prediction};
 use crate::preprocess::Prepared;
 use crate::viz::PatchShuffle;
@@ -45,7 +45,9 @@ impl Engine {
                 let gap = logits.iter().zip(&original_logits).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
                 Ok((top, gap))
             }
-            Err(why) => Err(why.to_string()),
+            // The reason alone: the page and the CLI say whose it is.
+            Err(Error::Unsupported(why)) => Err(why),
+            Err(other) => Err(other.to_string()),
         };
         Ok(Shuffled { image: shuffled_image, original, shuffled, permuted })
     }
