@@ -1,14 +1,15 @@
 //! PyTorch checkpoints in the layouts training scripts write
 //! (`tests/fixtures/checkpoints`, by `tests/reference/make_fixtures.py`):
-//! each loads the model's weights (same logits as the reference), names the
-//! entries it skipped, and a damaged file is a clear error.
+//! each loads the model's weights (same logits as the reference), from a
+//! file and from bytes (the browser's path), names the entries it skipped,
+//! and a damaged file is a clear error.
 
 mod common;
 
 use std::path::Path;
 
 use common::*;
-use shiftscope::weights::{load_model, LoadedModel, WeightFormat};
+use shiftscope::weights::{load_model, load_model_from_bytes, LoadedModel, WeightFormat};
 use shiftscope::Error;
 
 const DIR: &str = "checkpoints";
@@ -52,6 +53,19 @@ fn every_layout_loads_the_reference_weights_and_names_what_it_skipped() {
 }
 
 #[test]
+fn the_browsers_path_reads_every_layout_as_the_files_path_does() {
+    for (file, _) in layouts() {
+        let path = fixture_dir(DIR).join(&file);
+        let from_file = load(&path).unwrap();
+        let from_bytes = load_bytes(&std::fs::read(&path).unwrap(), &file).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(from_bytes.skipped, from_file.skipped, "{file}");
+        let input = tensor(&fixture_io(DIR)["input"], &device());
+        let (a, b) = (values(from_file.model.forward(input.clone())), values(from_bytes.model.forward(input)));
+        assert_eq!(a, b, "{file}: the same weights");
+    }
+}
+
+#[test]
 fn config_objects_of_unknown_classes_are_named_by_class() {
     let kind = |file: &str, entry: &str| {
         let loaded = load(&fixture_dir(DIR).join(file)).unwrap();
@@ -62,11 +76,9 @@ fn config_objects_of_unknown_classes_are_named_by_class() {
     assert_eq!(kind("checkpoint.pth.tar", "best_acc1").as_deref(), Some("tensor"));
 }
 
+/// The browser's path: bytes, no file.
 fn load_bytes(bytes: &[u8], name: &str) -> shiftscope::Result<LoadedModel> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(name);
-    std::fs::write(&path, bytes).unwrap();
-    load(&path)
+    load_model_from_bytes(bytes.to_vec(), name, Some(&fixture_config(DIR)), &device())
 }
 
 fn assert_weights_error(result: shiftscope::Result<LoadedModel>, what: &str) {
@@ -92,6 +104,22 @@ fn truncated_and_corrupt_checkpoints_are_weights_errors() {
         damaged[40..300].fill(0xa5);
         assert_weights_error(load_bytes(&damaged, file), &format!("{file} overwritten"));
     }
+}
+
+#[test]
+fn a_damaged_tensor_in_a_zip_checkpoint_fails_its_checksum() {
+    // pytorch_model.bin holds the weights only, so every storage is read.
+    let bytes = std::fs::read(fixture_dir(DIR).join("pytorch_model.bin")).unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&bytes[..])).unwrap();
+    let name = archive.file_names().filter_map(|n| n.ok()).find(|n| n.ends_with("/data/0")).expect("a storage");
+    let name = name.into_owned();
+    let entry = archive.by_name(&name).unwrap();
+    let middle = (entry.data_start().expect("located") + entry.size() / 2) as usize;
+    drop(entry);
+    let mut damaged = bytes.clone();
+    damaged[middle] ^= 0x40;
+    let err = load_bytes(&damaged, "pytorch_model.bin").expect_err("refused").to_string();
+    assert!(err.contains("checksum"), "{err}");
 }
 
 #[test]

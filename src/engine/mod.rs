@@ -47,8 +47,9 @@ impl Engine {
         Self::new(loaded.model, loaded.config, device).await
     }
 
-    /// Loads weights from memory (burnpack or safetensors); `label` names
-    /// them in errors, `config` is needed when the file carries none.
+    /// Loads weights from memory (burnpack, safetensors or PyTorch; see
+    /// [`load_model_from_bytes`], whose skipped entries this drops); `label`
+    /// names them in errors, `config` is needed when the file carries none.
     pub async fn from_bytes(
         bytes: Vec<u8>,
         label: &str,

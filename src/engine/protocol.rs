@@ -15,7 +15,7 @@ use crate::predict::Prediction;
 use crate::viz::{ClassActivation, PixelMap};
 
 /// The protocol's version; both sides refuse any other.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// Where the weights of a load come from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -240,6 +240,12 @@ pub enum Reply {
         name: String,
         /// Its configuration.
         config: Box<ModelConfig>,
+        /// What the visitor should know about the file (a PyTorch
+        /// checkpoint's entries that hold no weights and were skipped).
+        note: Option<String>,
+        /// Milliseconds reading the weights and building the model took
+        /// (before any warm-up).
+        load_ms: f64,
     },
     /// The model could not be loaded; the previous one stays.
     LoadFailed {
@@ -370,7 +376,8 @@ mod tests {
             assert_eq!(decode::<Request>(&encode(&request)).unwrap(), request);
         }
         let config = Box::new(registry::find("mixer_compact").unwrap());
-        let reply = Reply::Ready { model: 3, name: "mixer".into(), config };
+        let note = Some("skipped entries that hold no weights of the model: epoch (int 300)".into());
+        let reply = Reply::Ready { model: 3, name: "mixer".into(), config, note, load_ms: 12.5 };
         assert_eq!(decode::<Reply>(&encode(&reply)).unwrap(), reply);
         let failure = Failure::from(&Error::Device("lost".into()));
         assert_eq!(failure.kind, FailureKind::Device);

@@ -12,6 +12,7 @@ use burn::tensor::{DType, Device};
 
 use super::adapter::{DequantizeOnCpu, NonFiniteDetector, PointwiseConvToLinear};
 use super::format::{detect_format, WeightFormat};
+use super::pth::read_pth;
 use super::CONFIG_METADATA_KEY;
 use crate::error::{Error, Result};
 use crate::models::{Model, ModelConfig};
@@ -56,13 +57,13 @@ pub struct SkippedEntry {
     pub kind: String,
 }
 
-pub(super) fn weights_error(source: &str, reason: impl Into<String>) -> Error {
+fn weights_error(source: &str, reason: impl Into<String>) -> Error {
     Error::Weights { source_name: source.to_string(), reason: reason.into() }
 }
 
 /// The adapters for PyTorch-layout files: 1×1 kernels to matrices, then
 /// burn's PyTorch conventions, then everything to f32, then the NaN check.
-pub(super) fn pytorch_adapter(detector: &NonFiniteDetector) -> impl ModuleAdapter + 'static {
+fn pytorch_adapter(detector: &NonFiniteDetector) -> impl ModuleAdapter + 'static {
     PointwiseConvToLinear.chain(PyTorchToBurnAdapter).chain(FloatCastAdapter::to(DType::F32)).chain(detector.clone())
 }
 
@@ -88,11 +89,7 @@ pub fn read_config(bytes: &[u8]) -> Result<Option<ModelConfig>> {
 
 /// Picks the config: the file's own (checked against the requested one) or
 /// the requested one.
-pub(super) fn resolve_config(
-    stored: Option<ModelConfig>,
-    requested: Option<&ModelConfig>,
-    source: &str,
-) -> Result<ModelConfig> {
+fn resolve_config(stored: Option<ModelConfig>, requested: Option<&ModelConfig>, source: &str) -> Result<ModelConfig> {
     match (stored, requested) {
         (Some(stored), Some(requested))
             if stored.arch != requested.arch || stored.num_classes != requested.num_classes =>
@@ -114,8 +111,11 @@ pub(super) fn resolve_config(
     }
 }
 
-/// Loads weights held in memory (safetensors or burnpack; the browser's
-/// path). `label` names the source in errors.
+/// Loads weights held in memory (safetensors, PyTorch or burnpack; the
+/// browser's path, and the CLI's after reading the file). `label` names the
+/// source in errors, `config` is needed when the file carries none. Entries
+/// of a PyTorch checkpoint that hold no weights (optimizer state, epoch,
+/// config objects) are skipped and listed in [`LoadedModel::skipped`].
 pub fn load_model_from_bytes(
     bytes: Vec<u8>,
     label: &str,
@@ -123,16 +123,16 @@ pub fn load_model_from_bytes(
     device: &Device,
 ) -> Result<LoadedModel> {
     let format = match detect_format(&bytes) {
-        Some(WeightFormat::Pytorch) => {
-            return Err(weights_error(
-                label,
-                "PyTorch files are read from disk only; convert them to burnpack or safetensors first",
-            ))
-        }
         Some(format) => format,
         None if bytes.is_empty() => return Err(weights_error(label, "the file is empty")),
         None => return Err(weights_error(label, "not a safetensors, burnpack or PyTorch file")),
     };
+    if format == WeightFormat::Pytorch {
+        let config = resolve_config(None, config, label)?;
+        let mut model = config.init(device)?;
+        let skipped = load_pytorch(&mut model, bytes, label)?;
+        return Ok(LoadedModel { model, config, format, skipped });
+    }
     let config = resolve_config(read_config(&bytes)?, config, label)?;
     let mut model = config.init(device)?;
     let detector = NonFiniteDetector::default();
@@ -157,14 +157,27 @@ pub fn load_model_from_bytes(
     Ok(LoadedModel { model, config, format, skipped: Vec::new() })
 }
 
+/// Reads a `torch.save` file with the project's reader (`super::pth`,
+/// whose docs say why not burn's) into `model`; the file's bytes are
+/// dropped once the tensors are cut out of them.
+fn load_pytorch(model: &mut Model, bytes: Vec<u8>, label: &str) -> Result<Vec<SkippedEntry>> {
+    let weights = guarded(label, || read_pth(&bytes).map_err(|e| unreadable(WeightFormat::Pytorch, e)))?;
+    drop(bytes);
+    let detector = NonFiniteDetector::default();
+    let adapter = Box::new(pytorch_adapter(&detector));
+    let result = guarded(label, || Ok(model.apply(weights.tensors, None, Some(adapter), true)))?;
+    check_complete(&result, &detector, label)?;
+    Ok(weights.skipped)
+}
+
 /// The message for a file its format's reader rejects.
-pub(super) fn unreadable(format: WeightFormat, error: impl std::fmt::Display) -> String {
+fn unreadable(format: WeightFormat, error: impl std::fmt::Display) -> String {
     format!("not a readable {} file, truncated or corrupt? ({error})", format.name())
 }
 
 /// Runs a store operation, turning both its errors and any panic inside
 /// the decoder into a weights error.
-pub(super) fn guarded<T>(label: &str, f: impl FnOnce() -> std::result::Result<T, String>) -> Result<T> {
+fn guarded<T>(label: &str, f: impl FnOnce() -> std::result::Result<T, String>) -> Result<T> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(reason)) => Err(weights_error(label, reason)),
@@ -175,7 +188,7 @@ pub(super) fn guarded<T>(label: &str, f: impl FnOnce() -> std::result::Result<T,
 /// Fails unless every model tensor was present, had the right shape and
 /// finite values, and every file tensor was used — checked in that order,
 /// so a file of another architecture is reported as such before any detail.
-pub(super) fn check_complete(result: &ApplyResult, detector: &NonFiniteDetector, label: &str) -> Result<()> {
+fn check_complete(result: &ApplyResult, detector: &NonFiniteDetector, label: &str) -> Result<()> {
     if let Some((path, _)) = result.missing.first() {
         return Err(weights_error(
             label,

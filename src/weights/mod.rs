@@ -3,8 +3,8 @@
 //! - **In**: safetensors and PyTorch `.pth` files in PyTorch layout (official
 //!   AS-MLP and timm Mixer state dicts load unchanged, S²-MLPv2 with the keys
 //!   of `docs/architectures.md`), and burnpack files written by shiftscope.
-//!   PyTorch files are read by the project's own pickle reader (`pth`,
-//!   native only), so a training checkpoint's optimizer state, scheduler,
+//!   PyTorch files are read by the project's own pickle reader (`pth`, on
+//!   every target, the browser's included), so a training checkpoint's optimizer state, scheduler,
 //!   numbers and config objects beside the weights are skipped and named
 //!   ([`LoadedModel::skipped`]) instead of failing the file.
 //! - **Out**: burnpack in burn's layout, f32, f16 or 8-bit quantized, with
@@ -19,7 +19,6 @@ mod format;
 mod load;
 #[cfg(not(target_arch = "wasm32"))]
 mod load_file;
-#[cfg(not(target_arch = "wasm32"))]
 mod pth;
 mod save;
 

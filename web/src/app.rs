@@ -156,7 +156,7 @@ pub fn App() -> Html {
             <main>
                 <StatusLine backend={state.backend.clone()} phase={state.phase.clone()}
                     latency_ms={state.latency.median()} runs={state.latency.len()} model={active.map(|a| a.name.clone())}
-                    waiting={state.waiting().map(str::to_string)} />
+                    load_ms={active.and_then(|a| a.load_ms)} waiting={state.waiting().map(str::to_string)} />
                 <MessageArea message={state.message.clone()} count={state.messages} />
                 <div class="panels">
                     <section class="input" aria-labelledby="input-heading">

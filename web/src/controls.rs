@@ -108,8 +108,8 @@ pub struct OwnWeightsProps {
     pub on_error: Callback<String>,
 }
 
-/// Bring your own weights: a burnpack (config inside) or safetensors file
-/// (config from the chosen variant).
+/// Bring your own weights: a burnpack (config inside), or a safetensors or
+/// PyTorch `.pth` file (config from the chosen variant).
 #[component]
 pub fn OwnWeights(props: &OwnWeightsProps) -> Html {
     let variant = use_state(|| "asmlp_tiny".to_string());
@@ -139,7 +139,7 @@ pub fn OwnWeights(props: &OwnWeightsProps) -> Html {
     html! {
         <details class="own-weights">
             <summary>{ "Use your own weights" }</summary>
-            <p>{ "A burnpack file (" }<code>{ "shiftscope convert" }</code>{ " output) carries its model config; a safetensors file uses the variant chosen here." }</p>
+            <p>{ "A burnpack file (" }<code>{ "shiftscope convert" }</code>{ " output) carries its model config; a safetensors or PyTorch " }<code>{ ".pth" }</code>{ " file (official AS-MLP and timm Mixer key names, training checkpoints too) uses the variant chosen here." }</p>
             <label for="weights-variant">{ "variant" }</label>
             <select id="weights-variant" onchange={on_variant}>
                 { for registry::variants().iter().map(|v| html! {
@@ -147,7 +147,7 @@ pub fn OwnWeights(props: &OwnWeightsProps) -> Html {
                 }) }
             </select>
             <label class="button" for="weights-file">{ "Choose weights…" }</label>
-            <input id="weights-file" class="visually-hidden" type="file" accept=".bpk,.safetensors" onchange={on_change} />
+            <input id="weights-file" class="visually-hidden" type="file" accept=".bpk,.safetensors,.pth,.pt,.tar,.bin" onchange={on_change} />
         </details>
     }
 }

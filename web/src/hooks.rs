@@ -73,6 +73,7 @@ pub fn load_shipped(client: &Client, dispatch: &UseReducerDispatcher<State>, car
         name: card.name.clone(),
         card: Some(card.clone()),
         config: None,
+        load_ms: None,
     })));
     client.send(Request::Load { model, source: WeightsSource::Shipped(Box::new(card)) }, vec![]);
 }
@@ -91,6 +92,7 @@ pub fn load_given(
         name: file_name.clone(),
         card: None,
         config: None,
+        load_ms: None,
     })));
     client.send(Request::Load { model, source: WeightsSource::Given { file_name, variant } }, bytes);
 }

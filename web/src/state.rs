@@ -128,6 +128,8 @@ pub struct ModelSlot {
     pub card: Option<ModelCard>,
     /// Its configuration, once the engine has built it.
     pub config: Option<ModelConfig>,
+    /// Milliseconds reading its weights and building it took, once built.
+    pub load_ms: Option<f64>,
 }
 
 /// An image sent to the engine and not answered yet.
@@ -277,11 +279,15 @@ impl State {
                 self.phase = Phase::Downloading { name, received, total };
             }
             Reply::Warming { model, name } if self.is_requested(model) => self.phase = Phase::Warming { name },
-            Reply::Ready { model, name, config } if self.is_requested(model) => {
+            Reply::Ready { model, name, config, note, load_ms } if self.is_requested(model) => {
                 self.phase = Phase::Ready;
                 let card = self.requested.as_ref().and_then(|r| r.card.clone());
-                self.active = Some(ModelSlot { number: model, name, card, config: Some(*config) });
+                self.active =
+                    Some(ModelSlot { number: model, name, card, config: Some(*config), load_ms: Some(load_ms) });
                 self.latency = LatencyWindow::new(LATENCY_WINDOW);
+                if let Some(note) = note {
+                    self.show(Message::Notice(note));
+                }
             }
             Reply::LoadFailed { model, failure } if self.is_requested(model) => {
                 self.phase = if self.active.is_some() { Phase::Ready } else { Phase::NoModel };

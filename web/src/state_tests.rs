@@ -11,12 +11,12 @@ fn run(state: Rc<State>, actions: Vec<Action>) -> Rc<State> {
 }
 
 fn load(number: u64, name: &str) -> Action {
-    Action::Load(Box::new(ModelSlot { number, name: name.into(), card: None, config: None }))
+    Action::Load(Box::new(ModelSlot { number, name: name.into(), card: None, config: None, load_ms: None }))
 }
 
 fn ready(model: u64, name: &str) -> Action {
     let config = Box::new(registry::find("mixer_compact").unwrap());
-    Action::Reply { reply: Reply::Ready { model, name: name.into(), config }, at_ms: 0.0 }
+    Action::Reply { reply: Reply::Ready { model, name: name.into(), config, note: None, load_ms: 1.0 }, at_ms: 0.0 }
 }
 
 fn sent(image: u64, source: &str, at_ms: f64) -> Action {
@@ -87,6 +87,28 @@ fn a_failed_load_keeps_the_model_in_use_and_says_which_failed() {
     assert!(text.starts_with("mine.bpk: not a safetensors"), "{text}");
     let state = run(state, vec![sent(3, "x.png", 0.0), classified(1, 3, 0, 1.0)]);
     assert_eq!(state.updates, 1, "the model in use still answers");
+}
+
+#[test]
+fn a_checkpoints_skipped_entries_stay_in_view_once_its_model_is_ready() {
+    let config = Box::new(registry::find("mixer_compact").unwrap());
+    let note = Some("mine.pth: skipped entries that hold no weights of the model: epoch (int 300)".to_string());
+    let noted = |model| Action::Reply {
+        reply: Reply::Ready {
+            model,
+            name: "mine.pth".into(),
+            config: config.clone(),
+            note: note.clone(),
+            load_ms: 7.5,
+        },
+        at_ms: 0.0,
+    };
+    let state = run(with_model(), vec![load(2, "older.pth"), load(3, "mine.pth"), noted(2)]);
+    assert_eq!(state.message, None, "a late answer for a model no longer asked for says nothing");
+    let state = run(state, vec![noted(3), sent(4, "a.png", 0.0), classified(3, 4, 0, 1.0)]);
+    assert_eq!(state.updates, 1);
+    assert_eq!(state.message, note.clone().map(Message::Notice), "the note outlives the next result");
+    assert_eq!(state.active.as_ref().and_then(|a| a.load_ms), Some(7.5));
 }
 
 #[test]

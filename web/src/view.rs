@@ -24,6 +24,9 @@ pub struct StatusProps {
     pub runs: usize,
     /// The model in use.
     pub model: Option<String>,
+    /// Milliseconds reading its weights and building it took.
+    #[prop_or_default]
+    pub load_ms: Option<f64>,
     /// An image waiting for the model (its source).
     #[prop_or_default]
     pub waiting: Option<String>,
@@ -50,7 +53,12 @@ pub fn StatusLine(props: &StatusProps) -> Html {
             let what = if backend == Some(&Backend::WebGpu) { " (compiling GPU pipelines)" } else { "" };
             html! { <span><span class="spinner" aria-hidden="true"></span>{ format!(" preparing {name}{what}…") }</span> }
         }
-        Phase::Ready => html! { <span>{ "ready" }</span> },
+        Phase::Ready => match props.load_ms {
+            Some(ms) => html! {
+                <span id="loaded" data-ms={ms.to_string()} title={format!("weights read and model built in {ms:.0} ms")}>{ "ready" }</span>
+            },
+            None => html! { <span>{ "ready" }</span> },
+        },
         Phase::NoModel => html! { <span>{ "no model loaded" }</span> },
     };
     html! {

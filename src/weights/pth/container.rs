@@ -11,10 +11,11 @@
 //! A file that is one pickle and nothing else (no magic number) is read as
 //! that pickle, without storages.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Read;
 
-use zip::ZipArchive;
+use zip::{CompressionMethod, ZipArchive};
 
 use super::cursor::Cursor;
 use super::machine::{unpickle, StorageTable};
@@ -34,12 +35,11 @@ pub struct Checkpoint<'a> {
 }
 
 enum Storages<'a> {
-    /// `limit`: the archive's own size, which no entry `torch.save` stores
-    /// (uncompressed) can exceed, whatever a damaged header claims.
+    /// `bytes`: the whole archive, which stored entries are borrowed from.
     Zip {
         archive: ZipArchive<std::io::Cursor<&'a [u8]>>,
+        bytes: &'a [u8],
         prefix: String,
-        limit: u64,
     },
     Stream(HashMap<String, &'a [u8]>),
 }
@@ -65,15 +65,14 @@ impl<'a> Checkpoint<'a> {
             .map(|name| name.into_owned())
             .ok_or("the zip archive has no data.pkl: not a torch.save file")?;
         let prefix = pickle_name.trim_end_matches("data.pkl").to_string();
-        let limit = bytes.len() as u64;
-        if let Ok(order) = read_entry(&mut archive, &format!("{prefix}byteorder"), 16) {
-            if order != b"little" {
+        if let Ok(order) = read_entry(&mut archive, bytes, &format!("{prefix}byteorder")) {
+            if &order[..] != b"little" {
                 return Err(format!("byte order `{}` is not supported", String::from_utf8_lossy(&order)));
             }
         }
-        let pickle = read_entry(&mut archive, &pickle_name, limit)?;
+        let pickle = read_entry(&mut archive, bytes, &pickle_name)?;
         let root = unpickle(&mut Cursor::new(&pickle), &mut StorageTable::new())?;
-        Ok(Checkpoint { root, storages: Storages::Zip { archive, prefix, limit } })
+        Ok(Checkpoint { root, storages: Storages::Zip { archive, bytes, prefix } })
     }
 
     fn open_stream(bytes: &'a [u8]) -> Result<Self, String> {
@@ -108,25 +107,45 @@ impl<'a> Checkpoint<'a> {
         Ok(Checkpoint { root, storages: Storages::Stream(storages) })
     }
 
-    /// The raw bytes of storage `key`.
-    pub fn storage(&mut self, key: &str) -> Result<Vec<u8>, String> {
+    /// The raw bytes of storage `key`, borrowed from the file where it holds
+    /// them as they are (always, for what `torch.save` writes).
+    pub fn storage(&mut self, key: &str) -> Result<Cow<'a, [u8]>, String> {
         match &mut self.storages {
-            Storages::Zip { archive, prefix, limit } => read_entry(archive, &format!("{prefix}data/{key}"), *limit),
+            Storages::Zip { archive, bytes, prefix } => read_entry(archive, bytes, &format!("{prefix}data/{key}")),
             Storages::Stream(storages) => {
-                storages.get(key).map(|b| b.to_vec()).ok_or_else(|| format!("storage {key} is not in the file"))
+                storages.get(key).map(|b| Cow::Borrowed(*b)).ok_or_else(|| format!("storage {key} is not in the file"))
             }
         }
     }
 }
 
-fn read_entry(archive: &mut ZipArchive<std::io::Cursor<&[u8]>>, name: &str, limit: u64) -> Result<Vec<u8>, String> {
+/// The bytes of zip entry `name` of `bytes`: borrowed when stored
+/// uncompressed, as `torch.save` stores every entry (checked against the
+/// entry's CRC-32 all the same), else inflated, up to the archive's own size
+/// (which no stored entry can exceed, whatever a damaged header claims).
+fn read_entry<'a>(
+    archive: &mut ZipArchive<std::io::Cursor<&'a [u8]>>,
+    bytes: &'a [u8],
+    name: &str,
+) -> Result<Cow<'a, [u8]>, String> {
     let entry = archive.by_name(name).map_err(|e| format!("zip entry {name}: {e}"))?;
+    let stored = entry.compression() == CompressionMethod::Stored && entry.compressed_size() == entry.size();
+    if let (true, false, Some(start)) = (stored, entry.encrypted(), entry.data_start()) {
+        let range = usize::try_from(start).ok().zip(usize::try_from(entry.size()).ok());
+        let data = range.and_then(|(start, len)| bytes.get(start..start.checked_add(len)?));
+        let data = data.ok_or_else(|| format!("zip entry {name} reaches past the end of the file"))?;
+        if crc32fast::hash(data) != entry.crc32() {
+            return Err(format!("zip entry {name}: its checksum does not match, the file is corrupt"));
+        }
+        return Ok(Cow::Borrowed(data));
+    }
+    let limit = bytes.len() as u64;
     if entry.size() > limit {
         return Err(format!("zip entry {name} claims {} bytes", entry.size()));
     }
-    let mut out = Vec::with_capacity(entry.size().min(limit) as usize);
+    let mut out = Vec::with_capacity(entry.size() as usize);
     entry.take(limit).read_to_end(&mut out).map_err(|e| format!("zip entry {name}: {e}"))?;
-    Ok(out)
+    Ok(Cow::Owned(out))
 }
 
 /// The bytes of `tensor` in row-major order, cut out of its storage's

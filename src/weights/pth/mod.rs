@@ -33,6 +33,7 @@ mod machine;
 mod state_dict;
 mod value;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use burn::store::burn_pack::{Bytes, Tensor as PackTensor};
@@ -54,7 +55,7 @@ pub struct PthWeights {
 pub fn read_pth(bytes: &[u8]) -> Result<PthWeights, String> {
     let mut checkpoint = Checkpoint::open(bytes)?;
     let found = state_dict::find_state_dict(&checkpoint.root)?;
-    let mut storages: HashMap<String, Vec<u8>> = HashMap::new();
+    let mut storages: HashMap<String, Cow<[u8]>> = HashMap::new();
     let mut tensors = Vec::with_capacity(found.tensors.len());
     for (name, tensor) in found.tensors {
         let key = &tensor.storage.key;

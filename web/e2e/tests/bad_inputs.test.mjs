@@ -1,7 +1,8 @@
 // Every bad input gets a visible message, and a good image still works
 // after it: non-images, empty, corrupt, truncated, huge, SVG, animated GIF
-// (classified by its first frame, with a note), wrong or corrupt weights,
-// webcam denied or absent, no WebGPU (see predictions.test.mjs).
+// (classified by its first frame, with a note), wrong or corrupt weights (a
+// truncated .pth too), webcam denied or absent, no WebGPU (see
+// predictions.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -52,11 +53,13 @@ test('wrong or corrupt weights get a clear message and the model stays', { timeo
   const page = await h.openApp(browser, server);
   const shipped = readFileSync(join(h.ROOT, 'assets', 's2mlpv2_compact.bpk'));
   const fixture = join(h.ROOT, 'tests', 'fixtures', 'mixer', 'weights.safetensors');
+  const checkpoint = readFileSync(join(h.ROOT, 'tests', 'fixtures', 'checkpoints', 'training.pth'));
   const cases = [
     { name: 'random.bpk', bytes: Buffer.alloc(5000, 3), expect: /not a safetensors, burnpack or PyTorch file/ },
     { name: 'truncated.bpk', bytes: shipped.subarray(0, shipped.length >> 1), expect: /truncated/ },
     { name: 'empty.safetensors', bytes: Buffer.alloc(0), expect: /empty/ },
     { name: 'mixer.safetensors', bytes: readFileSync(fixture), expect: /wrong architecture or variant/ },
+    { name: 'truncated.pth', bytes: checkpoint.subarray(0, checkpoint.length >> 1), expect: /PyTorch file, truncated or corrupt/ },
   ];
   await page.click('.own-weights summary');
   for (const bad of cases) {

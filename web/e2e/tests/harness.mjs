@@ -188,10 +188,12 @@ function cliBin() {
   return process.env.SHIFTSCOPE_BIN ?? join(ROOT, 'target', 'debug', 'shiftscope');
 }
 
-/** The native CLI's top-5 for an image and weights. */
-export function cliTop5(image, weights) {
+/** The native CLI's top-5 for an image and weights (read as registry variant `model`, if given). */
+export function cliTop5(image, weights, model) {
   const bin = cliBin();
-  const out = execFileSync(bin, ['predict', '--weights', weights, '--top', '5', '--json', image], { encoding: 'utf8' });
+  const variant = model ? ['--model', model] : [];
+  const args = ['predict', ...variant, '--weights', weights, '--top', '5', '--json', image];
+  const out = execFileSync(bin, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   return JSON.parse(out)[0].top;
 }
 

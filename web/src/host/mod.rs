@@ -11,7 +11,7 @@ use shiftscope::engine::protocol::{Backend, Failure, FailureKind, Reply, Request
 use shiftscope::engine::Engine;
 use shiftscope::models::{registry, ModelConfig};
 use shiftscope::preprocess::{rgb_from_rgba, Prepared};
-use shiftscope::weights::read_config;
+use shiftscope::weights::{load_model_from_bytes, read_config};
 use shiftscope::Device;
 use shiftscope::RgbImage;
 use wasm_bindgen_futures::spawn_local;
@@ -124,8 +124,8 @@ impl Host {
         (self.reply)(Reply::Warming { model, name: weights.name.clone() });
         // An image already waiting warms the model up itself.
         let warm_up = self.slots.borrow().waiting.is_none();
-        let engine = match build(&weights, &self.device(), warm_up).await {
-            Ok(engine) => engine,
+        let Built { engine, note, load_ms } = match build(&weights, &self.device(), warm_up).await {
+            Ok(built) => built,
             Err(failure) => return (self.reply)(Reply::LoadFailed { model, failure }),
         };
         if self.slots.borrow().latest_load != model {
@@ -151,7 +151,7 @@ impl Host {
             slots.first_run = false;
             slots.waiting.take()
         };
-        (self.reply)(Reply::Ready { model, name: weights.name, config });
+        (self.reply)(Reply::Ready { model, name: weights.name, config, note, load_ms });
         if let Some(answer) = answer {
             (self.reply)(answer);
         }
@@ -252,21 +252,34 @@ impl Host {
         *self.device.borrow_mut() = (Device::flex(), backend.clone());
         (self.reply)(Reply::Backend { backend });
         let (model, weights, _) = self.slots.borrow().model.clone()?;
-        let engine = build(&weights, &Device::flex(), false).await.ok()?;
+        let engine = build(&weights, &Device::flex(), false).await.ok()?.engine;
         self.slots.borrow_mut().model = Some((model, weights, engine.clone()));
         Some(engine)
     }
 }
 
+/// A model built from weights.
+pub(crate) struct Built {
+    /// Its engine.
+    pub engine: Rc<Engine>,
+    /// What the visitor should know about the file (skipped entries).
+    pub note: Option<String>,
+    /// Milliseconds reading the weights and building the model took.
+    pub load_ms: f64,
+}
+
 /// The engine of `weights` on `device`, warmed up (GPU pipelines compiled)
 /// when `warm_up`.
-pub(crate) async fn build(weights: &Weights, device: &Device, warm_up: bool) -> Result<Rc<Engine>, Failure> {
+pub(crate) async fn build(weights: &Weights, device: &Device, warm_up: bool) -> Result<Built, Failure> {
     let failed = |e: shiftscope::Error| Failure::from(&e);
-    let engine = Engine::from_bytes(weights.bytes.to_vec(), &weights.name, weights.config.as_ref(), device)
-        .await
+    let start = now_ms();
+    let loaded = load_model_from_bytes(weights.bytes.to_vec(), &weights.name, weights.config.as_ref(), device)
         .map_err(failed)?;
+    let note = loaded.note().map(|note| format!("{}: {note}", weights.name));
+    let engine = Engine::loaded(loaded, device).await.map_err(failed)?;
+    let load_ms = now_ms() - start;
     if warm_up {
         engine.warm_up().await.map_err(failed)?;
     }
-    Ok(Rc::new(engine))
+    Ok(Built { engine: Rc::new(engine), note, load_ms })
 }
