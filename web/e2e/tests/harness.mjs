@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import { readFile, mkdir } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { extname, join, resolve, sep } from 'node:path';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
@@ -208,5 +209,37 @@ export function assertSameTop5(assert, page, cli, tolerance = 1e-3, what = '') {
   assert.deepEqual(page.map((p) => p.class), cli.map((p) => p.class), `${what}: top-5 classes differ: page ${JSON.stringify(page)} cli ${JSON.stringify(cli)}`);
   for (const [a, b] of page.map((p, i) => [p, cli[i]])) {
     assert.ok(Math.abs(a.probability - b.probability) <= tolerance, `${what}: ${a.label}: page ${a.probability} vs CLI ${b.probability}`);
+  }
+}
+
+/** A fingerprint of a canvas's pixels and how many distinct colours it holds. */
+export function canvasPrint(page, selector) {
+  return page.evaluate((sel) => {
+    const canvas = document.querySelector(sel);
+    if (!canvas || !canvas.width || !canvas.height) return { hash: 0, colours: 0, width: 0 };
+    const copy = document.createElement('canvas');
+    [copy.width, copy.height] = [canvas.width, canvas.height];
+    const ctx = copy.getContext('2d');
+    ctx.drawImage(canvas, 0, 0);
+    const data = ctx.getImageData(0, 0, copy.width, copy.height).data;
+    let hash = 0;
+    const colours = new Set();
+    for (let i = 0; i < data.length; i += 4) {
+      const c = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
+      hash = (Math.imul(hash, 31) + c) | 0;
+      if (colours.size < 1000) colours.add(c);
+    }
+    return { hash, colours: colours.size, width: canvas.width };
+  }, selector);
+}
+
+/** Waits until the canvas's fingerprint differs from `before`. */
+export async function canvasChanges(page, selector, before, what) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const now = await canvasPrint(page, selector);
+    if (now.hash !== before.hash) return now;
+    if (Date.now() > deadline) assert.fail(`${what}: ${selector} did not change`);
+    await page.waitForTimeout(100);
   }
 }

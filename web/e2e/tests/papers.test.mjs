@@ -18,33 +18,6 @@ function cli(args) {
   return JSON.parse(execFileSync(BIN, [...args, '--json', CAT], { encoding: 'utf8' }));
 }
 
-/** A fingerprint of a canvas's pixels and how many distinct colours it holds. */
-function canvasPrint(page, selector) {
-  return page.evaluate((sel) => {
-    const canvas = document.querySelector(sel);
-    if (!canvas || !canvas.width || !canvas.height) return { hash: 0, colours: 0, width: 0 };
-    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-    let hash = 0;
-    const colours = new Set();
-    for (let i = 0; i < data.length; i += 4) {
-      const c = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
-      hash = (Math.imul(hash, 31) + c) | 0;
-      if (colours.size < 1000) colours.add(c);
-    }
-    return { hash, colours: colours.size, width: canvas.width };
-  }, selector);
-}
-
-async function changes(page, selector, before, what) {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const now = await canvasPrint(page, selector);
-    if (now.hash !== before.hash) return now;
-    if (Date.now() > deadline) assert.fail(`${what}: ${selector} did not change`);
-    await page.waitForTimeout(100);
-  }
-}
-
 async function choose(page, selector, value) {
   await page.selectOption(selector, String(value));
 }
@@ -81,43 +54,43 @@ for (const webgpu of [false, true]) {
       assert.deepEqual(fields.slice(0, 2), ['36x36', '36x36'], 'shift 5 / 5×5 conv, two blocks: 9 tokens of 4 px');
       assert.equal(fields[3], '224x224', 'Mixer: the whole image');
       for (let i = 0; i < 5; i += 1) {
-        const print = await canvasPrint(page, `.explorer-field[data-design="${i}"]`);
+        const print = await h.canvasPrint(page, `.explorer-field[data-design="${i}"]`);
         assert.ok(print.colours > 50, `design ${i} draws the photo: ${JSON.stringify(print)}`);
       }
-      let axial = await canvasPrint(page, '.explorer-field[data-design="0"]');
+      let axial = await h.canvasPrint(page, '.explorer-field[data-design="0"]');
       const redraw = Date.now();
       await choose(page, '#explorer-size', 9);
-      axial = await changes(page, '.explorer-field[data-design="0"]', axial, 'shift size 9');
+      axial = await h.canvasChanges(page, '.explorer-field[data-design="0"]', axial, 'shift size 9');
       console.log(`${path}: explorer redrawn ${Date.now() - redraw} ms after a control`);
       assert.equal(await page.getAttribute('.explorer-field[data-design="0"]', 'data-size'), '68x68');
       await choose(page, '#explorer-dilation', 2);
-      axial = await changes(page, '.explorer-field[data-design="0"]', axial, 'dilation 2');
+      axial = await h.canvasChanges(page, '.explorer-field[data-design="0"]', axial, 'dilation 2');
       assert.equal(await page.getAttribute('.explorer-field[data-design="0"]', 'data-size'), '132x132');
       await page.evaluate(() => {
         const input = document.querySelector('#explorer-depth');
         input.value = '12';
         input.dispatchEvent(new Event('input', { bubbles: true }));
       });
-      axial = await changes(page, '.explorer-field[data-design="0"]', axial, 'depth 12');
+      axial = await h.canvasChanges(page, '.explorer-field[data-design="0"]', axial, 'depth 12');
       const box = await page.locator('.explorer-field[data-design="1"]').boundingBox();
       await page.locator('.explorer-field[data-design="1"]').click({ position: { x: box.width * 0.1, y: box.height * 0.1 } });
-      await changes(page, '.explorer-field[data-design="0"]', axial, 'click moves the token');
+      await h.canvasChanges(page, '.explorer-field[data-design="0"]', axial, 'click moves the token');
       await cardShot(page, '#explorer', `papers-${path}-explorer`);
 
       // On the whole photo: the field, then the class activation, over the mapped crop.
       await page.waitForSelector('#photo-canvas[data-photo=true]');
-      const onPhoto = await canvasPrint(page, '#photo-canvas');
+      const onPhoto = await h.canvasPrint(page, '#photo-canvas');
       assert.ok(onPhoto.colours > 200 && onPhoto.width > 300, `the whole photo is drawn: ${JSON.stringify(onPhoto)}`);
       await page.click('#photo-cam');
-      await changes(page, '#photo-canvas', onPhoto, 'class activation on the photo');
+      await h.canvasChanges(page, '#photo-canvas', onPhoto, 'class activation on the photo');
       await cardShot(page, '.viz-card:has(#photo-heading)', `papers-${path}-photo`);
 
       // Any input size: the region map at 96 px, as the CLI maps it.
       await choose(page, '#regions-size', 3);
-      const plain = await canvasPrint(page, '#regions-canvas');
+      const plain = await h.canvasPrint(page, '#regions-canvas');
       const regionsMs = await timed(page, '#regions-run', '#regions-legend');
       console.log(`${path}: regions at 96 px in ${regionsMs} ms (${model})`);
-      await changes(page, '#regions-canvas', plain, 'regions painted');
+      await h.canvasChanges(page, '#regions-canvas', plain, 'regions painted');
       const classes = (await page.getAttribute('#regions-canvas', 'data-classes')).split(',').map(Number);
       const reference = cli(['regions', '--weights', join(h.ROOT, 'assets', `${model}.bpk`), '--size', '96']);
       assert.equal(classes.length, reference.rows * reference.cols);
@@ -125,11 +98,11 @@ for (const webgpu of [false, true]) {
       assert.ok(same >= 0.98 * classes.length, `region classes agree with the CLI: ${same} of ${classes.length}`);
       await cardShot(page, '#regions', `papers-${path}-regions`);
       // Another size, another map.
-      const at96 = await canvasPrint(page, '#regions-canvas');
+      const at96 = await h.canvasPrint(page, '#regions-canvas');
       await choose(page, '#regions-size', 2);
       await page.click('#regions-run');
       await page.waitForSelector('#regions-canvas[data-size="64"]', { timeout: 300_000 });
-      await changes(page, '#regions-canvas', at96, 'regions at 64 px');
+      await h.canvasChanges(page, '#regions-canvas', at96, 'regions at 64 px');
 
       // The patch shuffle through all three models.
       const shuffleMs = await timed(page, '#shuffle-run', '#shuffle-table tbody tr');
@@ -148,14 +121,14 @@ for (const webgpu of [false, true]) {
       for (const row of rows.filter((r) => r.model !== 'mixer_compact')) {
         assert.match(row.none, /fixed neighbours/, `${row.model} has no weight permutation`);
       }
-      await changes(page, '#shuffle-canvas', { hash: 0 }, 'the shuffled image is drawn');
+      await h.canvasChanges(page, '#shuffle-canvas', { hash: 0 }, 'the shuffled image is drawn');
       await cardShot(page, '#shuffle', `papers-${path}-shuffle`);
       // Another seed, another shuffle.
-      const seed7 = await canvasPrint(page, '#shuffle-canvas');
+      const seed7 = await h.canvasPrint(page, '#shuffle-canvas');
       await page.fill('#shuffle-seed', '8');
       await page.click('#shuffle-run');
       await page.waitForSelector('#shuffle-canvas[data-seed="8"]', { timeout: 300_000 });
-      await changes(page, '#shuffle-canvas', seed7, 'seed 8');
+      await h.canvasChanges(page, '#shuffle-canvas', seed7, 'seed 8');
 
       // Side by side.
       const compareMs = await timed(page, '#compare-run', '#compare-row figure');
@@ -168,7 +141,7 @@ for (const webgpu of [false, true]) {
       assert.equal(answers.find((a) => a.model === model).top, shown.class, 'the model in use gives its own answer');
       for (const [i, a] of answers.entries()) {
         assert.ok(a.ms > 0, `${a.model} timed`);
-        const print = await canvasPrint(page, `#compare-row figure:nth-child(${i + 1}) canvas`);
+        const print = await h.canvasPrint(page, `#compare-row figure:nth-child(${i + 1}) canvas`);
         assert.ok(print.colours > 20, `${a.model}'s activation is drawn`);
       }
       await cardShot(page, '#compare', `papers-${path}-compare`);

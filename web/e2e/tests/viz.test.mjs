@@ -9,38 +9,6 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as h from './harness.mjs';
 
-/** A fingerprint of a canvas's pixels and how many distinct colours it holds. */
-function canvasPrint(page, selector) {
-  return page.evaluate((sel) => {
-    const canvas = document.querySelector(sel);
-    if (!canvas || !canvas.width || !canvas.height) return { hash: 0, colours: 0, width: 0 };
-    const copy = document.createElement('canvas');
-    [copy.width, copy.height] = [canvas.width, canvas.height];
-    const ctx = copy.getContext('2d');
-    ctx.drawImage(canvas, 0, 0);
-    const data = ctx.getImageData(0, 0, copy.width, copy.height).data;
-    let hash = 0;
-    const colours = new Set();
-    for (let i = 0; i < data.length; i += 4) {
-      const c = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
-      hash = (Math.imul(hash, 31) + c) | 0;
-      if (colours.size < 1000) colours.add(c);
-    }
-    return { hash, colours: colours.size, width: canvas.width };
-  }, selector);
-}
-
-/** Waits until the canvas's fingerprint differs from `before`. */
-async function changes(page, selector, before, what) {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const now = await canvasPrint(page, selector);
-    if (now.hash !== before.hash) return now;
-    if (Date.now() > deadline) assert.fail(`${what}: ${selector} did not change`);
-    await page.waitForTimeout(100);
-  }
-}
-
 async function setDepth(page, depth) {
   await page.evaluate((d) => {
     const input = document.querySelector('#viz-depth');
@@ -68,17 +36,17 @@ for (const webgpu of [false, true]) {
       await h.settled(page, before);
       await page.waitForSelector('#viz');
       for (const selector of ['#rf-theory', '#rf-compare canvas', '#shift-canvas', '#attention-heatmap', '#cam-canvas']) {
-        const print = await canvasPrint(page, selector);
+        const print = await h.canvasPrint(page, selector);
         // The comparison fields are drawn on a blank grid: grey, the field, the token's outline.
         const least = selector.startsWith('#rf-compare') ? 3 : 8;
         assert.ok(print.width > 0 && print.colours >= least, `${selector} is empty: ${JSON.stringify(print)}`);
       }
       // The depth scrubber: a deeper block, a larger field, another drawing.
       await setDepth(page, 1);
-      const shallow = await canvasPrint(page, '#rf-theory');
+      const shallow = await h.canvasPrint(page, '#rf-theory');
       const size1 = await page.getAttribute('#rf-theory', 'data-size');
       await setDepth(page, 3);
-      await changes(page, '#rf-theory', shallow, 'depth 1 → 3');
+      await h.canvasChanges(page, '#rf-theory', shallow, 'depth 1 → 3');
       const size3 = await page.getAttribute('#rf-theory', 'data-size');
       // Responsiveness: scrubber input → the field redrawn, timed in the page.
       const redrawMs = await page.evaluate(async () => {
@@ -96,25 +64,25 @@ for (const webgpu of [false, true]) {
       assert.ok(Number(size3.split('x')[0]) > Number(size1.split('x')[0]), `field grows: ${size1} → ${size3}`);
       // Another token.
       const token = await page.getAttribute('#rf-theory', 'data-token');
-      const here = await canvasPrint(page, '#rf-theory');
+      const here = await h.canvasPrint(page, '#rf-theory');
       const box = await page.locator('#rf-theory').boundingBox();
       await page.locator('#rf-theory').click({ position: { x: box.width * 0.1, y: box.height * 0.9 } });
-      await changes(page, '#rf-theory', here, 'click another token');
+      await h.canvasChanges(page, '#rf-theory', here, 'click another token');
       assert.notEqual(await page.getAttribute('#rf-theory', 'data-token'), token);
       // Arrow keys move the token.
-      const keyed = await canvasPrint(page, '#rf-theory');
+      const keyed = await h.canvasPrint(page, '#rf-theory');
       await page.focus('#rf-theory');
       await page.keyboard.press('ArrowRight');
-      await changes(page, '#rf-theory', keyed, 'arrow key');
+      await h.canvasChanges(page, '#rf-theory', keyed, 'arrow key');
       // The measured field, on demand.
       await page.click('#measure');
       await page.waitForSelector('#erf-note[data-stale=false]', { timeout: 300_000 });
-      const measured = await canvasPrint(page, '#rf-measured');
+      const measured = await h.canvasPrint(page, '#rf-measured');
       assert.ok(measured.colours > 3, 'the measured field is drawn');
       await cardShot(page, '#rf-heading', `viz-${path}-field`);
       // The shift animation moves; its frame time is measured.
-      const frame = await canvasPrint(page, '#shift-canvas');
-      await changes(page, '#shift-canvas', frame, 'shift animation');
+      const frame = await h.canvasPrint(page, '#shift-canvas');
+      await h.canvasChanges(page, '#shift-canvas', frame, 'shift animation');
       await page.waitForSelector('#frame-time', { timeout: 60_000 });
       const frameMs = Number(await page.getAttribute('#shift-canvas', 'data-frame-ms'));
       const intervalMs = Number(await page.getAttribute('#shift-canvas', 'data-frame-interval-ms'));
@@ -125,17 +93,17 @@ for (const webgpu of [false, true]) {
       assert.equal(means.length, 6);
       for (const m of means) assert.ok(Math.abs(m.split(',').map(Number).reduce((a, b) => a + b) - 1) < 1e-3, m);
       // Class activation follows the chosen class.
-      const cam = await canvasPrint(page, '#cam-canvas');
+      const cam = await h.canvasPrint(page, '#cam-canvas');
       const second = await page.$eval('#cam-class', (s) => s.options[1].value);
       await page.selectOption('#cam-class', second);
-      await changes(page, '#cam-canvas', cam, 'another class');
+      await h.canvasChanges(page, '#cam-canvas', cam, 'another class');
       assert.equal(await page.getAttribute('#cam-canvas', 'data-class'), second);
       // Another image redraws split-attention.
-      const heatmap = await canvasPrint(page, '#attention-heatmap');
+      const heatmap = await h.canvasPrint(page, '#attention-heatmap');
       const next = await h.counters(page);
       await page.click('button[data-example=rocket]');
       await h.settled(page, next);
-      await changes(page, '#attention-heatmap', heatmap, 'another image');
+      await h.canvasChanges(page, '#attention-heatmap', heatmap, 'another image');
       for (const [heading, name] of [['#shift-heading', 'shift'], ['#attention-heading', 'attention'], ['#cam-heading', 'cam']]) {
         await cardShot(page, heading, `viz-${path}-${name}`);
       }
@@ -179,7 +147,7 @@ test('cpu: in webcam mode the split-attention view follows the frames', { timeou
     while ((seen.size < 4 || means.size < 3) && Date.now() < deadline) {
       seen.add(await page.getAttribute('#attention-heatmap', 'data-analysis'));
       means.add(await page.getAttribute('#attention-heatmap', 'data-means'));
-      prints.add((await canvasPrint(page, '#attention-heatmap')).hash);
+      prints.add((await h.canvasPrint(page, '#attention-heatmap')).hash);
       await page.waitForTimeout(150);
     }
     // The fake camera's frames differ little, so the weights move in the
