@@ -147,11 +147,7 @@ mod tests {
         for name in ["mixer_compact", "mixer_s16"] {
             let config = registry::find(name).unwrap();
             let model = config.init(&device).unwrap();
-            let patch = match &config.arch {
-                crate::models::ArchConfig::Mixer(m) => m.patch_size,
-                _ => unreachable!(),
-            };
-            let shuffle = PatchShuffle::new(config.image_size, patch, 2021).unwrap();
+            let shuffle = PatchShuffle::new(config.image_size, config.patch_size(), 2021).unwrap();
             let original = image(config.image_size);
             let expected = logits(&model, &original, &device);
             let shuffled = shuffle.apply(&original).unwrap();

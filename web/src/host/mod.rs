@@ -111,6 +111,11 @@ impl Host {
         Some([usage.number_allocs, usage.bytes_in_use, usage.bytes_reserved])
     }
 
+    /// The model in use: its number and engine.
+    fn model_in_use(&self) -> Option<(u64, Rc<Engine>)> {
+        self.slots.borrow().model.as_ref().map(|(number, _, engine)| (*number, engine.clone()))
+    }
+
     fn device(&self) -> Device {
         self.device.borrow().0.clone()
     }
@@ -226,9 +231,8 @@ impl Host {
     async fn measure(self: Rc<Self>, image: u64, depth: usize, token: (usize, usize)) {
         let (model, prepared) = {
             let slots = self.slots.borrow();
-            let model = slots.model.as_ref().map(|(number, _, engine)| (*number, engine.clone()));
             let prepared = slots.images.iter().find(|(number, _)| *number == image).map(|(_, p)| p.clone());
-            (model, prepared)
+            (self.model_in_use(), prepared)
         };
         let (Some((model, engine)), Some(prepared)) = (model, prepared) else {
             let failure = Failure::new(FailureKind::Run, "the image or the model changed; classify the image again");

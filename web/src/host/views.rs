@@ -24,17 +24,11 @@ impl Host {
         }
     }
 
-    /// The model in use: its number and engine.
-    fn current(&self) -> Result<(u64, Rc<Engine>), Failure> {
-        let slots = self.slots.borrow();
-        let model = slots.model.as_ref().map(|(number, _, engine)| (*number, engine.clone()));
-        model.ok_or_else(|| Failure::new(FailureKind::Run, "no model is loaded yet"))
-    }
-
     pub(super) async fn regions(self: Rc<Self>, image: u64, size: usize) {
         let result = async {
             let photo = self.photo(image)?;
-            let (model, engine) = self.current()?;
+            let (model, engine) =
+                self.model_in_use().ok_or_else(|| Failure::new(FailureKind::Run, "no model is loaded yet"))?;
             let start = now_ms();
             let regions = engine.region_classes(&photo, size, 3).await.map_err(|e| Failure::from(&e))?;
             Ok(Reply::Regions { model, image, regions: Box::new(regions), ms: now_ms() - start })
