@@ -27,13 +27,16 @@ if (!existsSync(wasmOpt)) {
 const FEATURES = ['--enable-bulk-memory', '--enable-reference-types', '--enable-nontrapping-float-to-int',
   '--enable-simd', '--enable-sign-ext', '--enable-mutable-globals'];
 const mb = (bytes) => `${(bytes / 1e6).toFixed(2)} MB`;
+// SHIFTSCOPE_WASM_NAMES=1 keeps the function names (for profiles, e.g.
+// web/e2e/profile.mjs; about 4 MB more, the same code otherwise).
+const NAMES = process.env.SHIFTSCOPE_WASM_NAMES === '1' ? ['-g'] : [];
 
 
 for (const wasm of files(staging).filter((f) => f.endsWith('_bg.wasm'))) {
   const before = statSync(wasm).size;
   const started = Date.now();
   console.log(`wasm-opt -Oz ${wasm} (${mb(before)}; a few minutes)…`);
-  execFileSync('node', [wasmOpt, '-Oz', ...FEATURES, wasm, '-o', wasm], { stdio: 'inherit' });
+  execFileSync('node', [wasmOpt, '-Oz', ...NAMES, ...FEATURES, wasm, '-o', wasm], { stdio: 'inherit' });
   console.log(`wasm-opt: ${mb(before)} → ${mb(statSync(wasm).size)} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
