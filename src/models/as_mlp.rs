@@ -4,9 +4,9 @@
 //! projection. Module and key names follow svip-lab/AS-MLP's
 //! `models/as_mlp.py`, so official checkpoints load unchanged.
 
+use crate::ops::gelu::gelu;
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
-use burn::tensor::activation::gelu;
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 

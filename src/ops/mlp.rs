@@ -1,8 +1,8 @@
 //! The channel MLP: `fc2(GELU(fc1(x)))` on the last axis.
 
+use crate::ops::gelu::gelu;
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
-use burn::tensor::activation::gelu;
 use burn::tensor::{Device, Tensor};
 
 use super::linear::linear_last;

@@ -2,6 +2,7 @@
 //! channels-last: `(batch, height, width, channels)`.
 
 pub mod axial_shift;
+pub mod gelu;
 pub mod linear;
 pub mod mlp;
 pub mod norm;

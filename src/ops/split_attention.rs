@@ -4,7 +4,9 @@
 
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
-use burn::tensor::activation::{gelu, softmax};
+use burn::tensor::activation::softmax;
+
+use crate::ops::gelu::gelu;
 use burn::tensor::{Device, Tensor};
 
 use super::sum::{mean_tokens, sum_tokens};
