@@ -90,10 +90,10 @@ impl CaseResult {
     }
 }
 
-/// Times `engine`'s forward pass and readback ([`Engine::logits`]) at
-/// `batch`: `warmup` untimed runs, then `runs` timed ones; `now` is a
-/// millisecond clock. Returns the result and the logits of the first run
-/// (to check agreement with peers).
+/// Times the upload of the input, `engine`'s forward pass and the readback
+/// ([`Engine::logits`]) at `batch`: `warmup` untimed runs, then `runs`
+/// timed ones; `now` is a millisecond clock. Returns the result and the
+/// logits of the first run (to check agreement with peers).
 pub async fn bench_case_async(
     name: &str,
     engine: &Engine,
@@ -102,8 +102,12 @@ pub async fn bench_case_async(
     now: &dyn Fn() -> f64,
 ) -> Result<(CaseResult, Vec<f32>)> {
     let (config, device) = (engine.config(), engine.device());
-    let logits = engine.logits(input_tensor(config, batch, device)).await?;
-    let samples = time_async(warmup, runs, now, || engine.logits(input_tensor(config, batch, device))).await?;
+    // The values are drawn once; each run uploads them (as the peers do).
+    let values = input_values(config, batch);
+    let shape = [batch, config.in_channels, config.image_size, config.image_size];
+    let upload = || Tensor::from_data(TensorData::new(values.clone(), shape), device);
+    let logits = engine.logits(upload()).await?;
+    let samples = time_async(warmup, runs, now, || engine.logits(upload())).await?;
     let result =
         CaseResult { model: name.to_string(), batch, summary: Summary::of(&samples), macs: config.cost().macs };
     Ok((result, logits))
