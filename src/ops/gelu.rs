@@ -96,14 +96,12 @@ fn gelu_vector<S: Simd>(x: Vector<S, f32>) -> Vector<S, f32> {
 fn erf_vector<S: Simd>(z: Vector<S, f32>) -> Vector<S, f32> {
     let z = z.max((-Z_MAX).splat::<S>()).min(Z_MAX.splat::<S>());
     let t = z * z;
-    let mut num = P[P.len() - 1].splat::<S>();
-    for &c in P[..P.len() - 1].iter().rev() {
-        num = num * t + c.splat::<S>();
-    }
-    let mut den = Q[Q.len() - 1].splat::<S>();
-    for &c in Q[..Q.len() - 1].iter().rev() {
-        den = den * t + c.splat::<S>();
-    }
+    // Horner, written out: a loop over the coefficients stays a loop in
+    // the size-optimised web build.
+    let p = |i: usize| P[i].splat::<S>();
+    let q = |i: usize| Q[i].splat::<S>();
+    let num = (((((p(6) * t + p(5)) * t + p(4)) * t + p(3)) * t + p(2)) * t + p(1)) * t + p(0);
+    let den = ((((q(5) * t + q(4)) * t + q(3)) * t + q(2)) * t + q(1)) * t + q(0);
     (z * num / den).max((-1.0f32).splat::<S>()).min(1.0f32.splat::<S>())
 }
 
