@@ -53,35 +53,29 @@ pub fn shift_groups(channels: usize, shift_size: usize, dilation: usize) -> Vec<
         .collect()
 }
 
-/// Moves a whole map by `offset` tokens along `dim`, filling with zeros.
-fn shift_with_zeros(x: Tensor<4>, dim: usize, offset: isize) -> Tensor<4> {
+/// The axial shift of a `(B, H, W, C)` map along `axis`: one copy of the
+/// map with zeros on both sides of the axis, then each group's channels
+/// read from it at the group's offset (views), joined by one concatenation.
+pub fn axial_shift(x: Tensor<4>, shift_size: usize, dilation: usize, axis: Axis) -> Tensor<4> {
+    let (dim, [_, _, _, channels]) = (axis.dim(), x.dims());
     let len = x.dims()[dim];
-    let steps = offset.unsigned_abs();
-    if offset == 0 {
+    let groups = shift_groups(channels, shift_size, dilation);
+    // Zeros each side: the farthest move, at most the whole axis.
+    let reach = groups.iter().map(|g| g.offset.unsigned_abs()).max().unwrap_or(0).min(len);
+    if reach == 0 {
         return x;
     }
-    if steps >= len {
-        return x.zeros_like();
-    }
-    let mut pad_shape = x.dims();
-    pad_shape[dim] = steps;
-    let zeros = Tensor::zeros(pad_shape, (&x.device(), x.dtype()));
-    if offset > 0 {
-        Tensor::cat(vec![zeros, x.narrow(dim, 0, len - steps)], dim)
-    } else {
-        Tensor::cat(vec![x.narrow(dim, steps, len - steps), zeros], dim)
-    }
-}
-
-/// The axial shift of a `(B, H, W, C)` map along `axis`.
-pub fn axial_shift(x: Tensor<4>, shift_size: usize, dilation: usize, axis: Axis) -> Tensor<4> {
-    let channels = x.dims()[3];
-    let parts = shift_groups(channels, shift_size, dilation)
+    let mut side = x.dims();
+    side[dim] = reach;
+    let zeros = Tensor::zeros(side, (&x.device(), x.dtype()));
+    let padded = Tensor::cat(vec![zeros.clone(), x, zeros], dim);
+    let parts = groups
         .into_iter()
         .map(|group| {
-            let len = group.channels.len();
-            let part = x.clone().narrow(3, group.channels.start, len);
-            shift_with_zeros(part, axis.dim(), group.offset)
+            // out[i] = in[i - offset] = padded[i - offset + reach]; a move
+            // of the whole axis or more reads only zeros.
+            let start = (reach as isize - group.offset).clamp(0, 2 * reach as isize) as usize;
+            padded.clone().narrow(dim, start, len).narrow(3, group.channels.start, group.channels.len())
         })
         .collect();
     Tensor::cat(parts, 3)
