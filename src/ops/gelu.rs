@@ -57,52 +57,78 @@ pub fn gelu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
 /// GELU of each value, in place.
 #[macerator::with_simd]
 fn gelu_in_place<S: Simd>(values: &mut [f32]) {
-    map_in_place::<S>(values, gelu_vector::<S>);
+    map_in_place::<S, Gelu>(values);
 }
 
-/// `f` on each value, in place, a register at a time; the last partial
-/// register goes through `f` padded, so every value gets the same bits
+/// A function applied lane by lane to a register of f32.
+///
+/// A trait, not a closure: natively the SIMD instructions are enabled only
+/// inside the function `with_simd` generates, and a closure (or a function
+/// passed as a value) is a function of its own without them, in which
+/// every SIMD operation stays an out-of-line call.
+trait LaneMap {
+    /// The function on one register.
+    fn apply<S: Simd>(x: Vector<S, f32>) -> Vector<S, f32>;
+}
+
+/// `M` on each value, in place, a register at a time; the last partial
+/// register goes through `M` padded, so every value gets the same bits
 /// wherever it sits.
 #[inline(always)]
-fn map_in_place<S: Simd>(values: &mut [f32], f: impl Fn(Vector<S, f32>) -> Vector<S, f32>) {
+fn map_in_place<S: Simd, M: LaneMap>(values: &mut [f32]) {
     let lanes = S::lanes32();
     let whole = values.len() / lanes * lanes;
     let (body, tail) = values.split_at_mut(whole);
     for chunk in body.chunks_exact_mut(lanes) {
         // SAFETY: `chunk` holds exactly one register's worth of f32.
-        unsafe { vstore_unaligned::<S, f32>(chunk.as_mut_ptr(), f(vload_unaligned(chunk.as_ptr()))) };
+        unsafe { vstore_unaligned::<S, f32>(chunk.as_mut_ptr(), M::apply(vload_unaligned(chunk.as_ptr()))) };
     }
     if !tail.is_empty() {
         let mut padded = [0.0f32; MAX_LANES];
         padded[..tail.len()].copy_from_slice(tail);
         // SAFETY: `padded` holds at least one register's worth of f32.
-        unsafe { vstore_unaligned::<S, f32>(padded.as_mut_ptr(), f(vload_unaligned(padded.as_ptr()))) };
+        unsafe { vstore_unaligned::<S, f32>(padded.as_mut_ptr(), M::apply(vload_unaligned(padded.as_ptr()))) };
         tail.copy_from_slice(&padded[..tail.len()]);
     }
 }
 
 /// `½·x·(1 + erf(x/√2))` lane by lane.
-#[inline(always)]
-fn gelu_vector<S: Simd>(x: Vector<S, f32>) -> Vector<S, f32> {
-    let half = 0.5f32.splat::<S>();
-    let one = 1.0f32.splat::<S>();
-    let z = x * core::f32::consts::FRAC_1_SQRT_2.splat::<S>();
-    x * half * (one + erf_vector::<S>(z))
+struct Gelu;
+
+impl LaneMap for Gelu {
+    #[inline(always)]
+    fn apply<S: Simd>(x: Vector<S, f32>) -> Vector<S, f32> {
+        let z = x * core::f32::consts::FRAC_1_SQRT_2.splat::<S>();
+        x * 0.5f32.splat::<S>() * (1.0f32.splat::<S>() + Erf::apply(z))
+    }
 }
 
 /// The rational erf, lane by lane: z clamped to ±[`Z_MAX`], Horner for P
 /// and Q in z², one division, the result clamped to ±1.
-#[inline(always)]
-fn erf_vector<S: Simd>(z: Vector<S, f32>) -> Vector<S, f32> {
-    let z = z.max((-Z_MAX).splat::<S>()).min(Z_MAX.splat::<S>());
-    let t = z * z;
-    // Horner, written out: a loop over the coefficients stays a loop in
-    // the size-optimised web build.
-    let p = |i: usize| P[i].splat::<S>();
-    let q = |i: usize| Q[i].splat::<S>();
-    let num = (((((p(6) * t + p(5)) * t + p(4)) * t + p(3)) * t + p(2)) * t + p(1)) * t + p(0);
-    let den = ((((q(5) * t + q(4)) * t + q(3)) * t + q(2)) * t + q(1)) * t + q(0);
-    (z * num / den).max((-1.0f32).splat::<S>()).min(1.0f32.splat::<S>())
+struct Erf;
+
+impl LaneMap for Erf {
+    #[inline(always)]
+    fn apply<S: Simd>(z: Vector<S, f32>) -> Vector<S, f32> {
+        let z = z.max((-Z_MAX).splat::<S>()).min(Z_MAX.splat::<S>());
+        let t = z * z;
+        // Horner, written out: a loop over the coefficients stays a loop in
+        // the size-optimised web build; no closure either (see `LaneMap`).
+        let mut num = P[6].splat::<S>();
+        num = num * t + P[5].splat::<S>();
+        num = num * t + P[4].splat::<S>();
+        num = num * t + P[3].splat::<S>();
+        num = num * t + P[2].splat::<S>();
+        num = num * t + P[1].splat::<S>();
+        num = num * t + P[0].splat::<S>();
+        let mut den = Q[5].splat::<S>();
+        den = den * t + Q[4].splat::<S>();
+        den = den * t + Q[3].splat::<S>();
+        den = den * t + Q[2].splat::<S>();
+        den = den * t + Q[1].splat::<S>();
+        den = den * t + Q[0].splat::<S>();
+        (z * num / den).max((-1.0f32).splat::<S>()).min(1.0f32.splat::<S>())
+    }
 }
 
 #[cfg(test)]
@@ -119,7 +145,7 @@ mod tests {
     /// The rational erf of each value, in place.
     #[macerator::with_simd]
     fn erf_in_place<S: Simd>(values: &mut [f32]) {
-        map_in_place::<S>(values, erf_vector::<S>);
+        map_in_place::<S, Erf>(values);
     }
 
     #[test]
