@@ -4,7 +4,6 @@
 //! projection. Module and key names follow svip-lab/AS-MLP's
 //! `models/as_mlp.py`, so official checkpoints load unchanged.
 
-use crate::ops::gelu::gelu;
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
@@ -14,6 +13,7 @@ use super::architecture::{Architecture, GlobalContext, FIXED_NEIGHBOURS};
 use super::{require, Cost, Model, ProbeRequest, Probes};
 use crate::error::Result;
 use crate::ops::axial_shift::{axial_shift, shift_groups, Axis};
+use crate::ops::gelu::gelu;
 use crate::ops::linear::linear_last;
 use crate::ops::mlp::Mlp;
 use crate::ops::norm::GroupNorm;

@@ -1,10 +1,10 @@
 //! The channel MLP: `fc2(GELU(fc1(x)))` on the last axis.
 
-use crate::ops::gelu::gelu;
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 
+use super::gelu::gelu;
 use super::linear::linear_last;
 
 /// Two linear layers with an exact GELU between them.

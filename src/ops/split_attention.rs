@@ -5,10 +5,9 @@
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::softmax;
-
-use crate::ops::gelu::gelu;
 use burn::tensor::{Device, Tensor};
 
+use super::gelu::gelu;
 use super::sum::{mean_tokens, sum_tokens};
 
 /// Number of branches S²-MLPv2 fuses.
