@@ -10,7 +10,7 @@ pub struct Ablation {
     /// The paper's model (registry variant of the compact rerun).
     pub with: &'static str,
     /// The baseline (registry variant of the compact rerun, or the config
-    /// name in `scripts/gpu/plan.json` where only the GPU run defines it).
+    /// name in `scripts/train/plan.json` where only the GPU run defines it).
     pub without: &'static str,
     /// ImageNet top-1 in the paper, `(with, without)`.
     pub paper: (f64, f64),
@@ -46,7 +46,7 @@ mod tests {
     /// defines the baselines not run yet.
     #[test]
     fn each_ablation_names_the_variants_it_compares() {
-        let plan = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/gpu/plan.json")).unwrap();
+        let plan = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/train/plan.json")).unwrap();
         for ablation in ABLATIONS {
             let with = registry::find(ablation.with).unwrap();
             match ablation.cifar10 {

@@ -65,7 +65,7 @@ pub struct TrainConfig {
     /// schedule).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init_from: Option<InitFrom>,
-    /// Set when another program trained the run (`scripts/gpu/train.py`):
+    /// Set when another program trained the run (`scripts/train/train.py`):
     /// then the fields above describe its recipe, and this says how it ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trainer: Option<ExternalTrainer>,

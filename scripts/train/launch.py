@@ -1,10 +1,10 @@
-"""One device call: trains a group of runs of scripts/gpu/plan.json side by
+"""One device call: trains a group of runs of scripts/train/plan.json side by
 side on the GPU within a time budget and leaves one .tar.gz per run (plus
 this log's summary) in the output folder.
 
-    python3 scripts/gpu/launch.py GROUP --out "$OUT" [--budget 540]
+    python3 scripts/train/launch.py GROUP --out "$OUT" [--budget 540]
 
-Reads the bundle that scripts/gpu/pack.sh made here (`.gpu/`: the dataset
+Reads the bundle that scripts/train/pack.sh made here (`.gpu/`: the dataset
 and each run's model config). Decodes the dataset once, starts every run
 of the group at the same time, each with `--time-budget` up to the shared
 deadline (a 20-second throughput probe inside each run, timed once every
@@ -23,7 +23,7 @@ import time
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 BUNDLE = os.path.join(ROOT, ".gpu")
-TRAIN = "scripts/gpu/train.py"  # relative to ROOT, where every command runs
+TRAIN = "scripts/train/train.py"  # relative to ROOT, where every command runs
 MAX_FILES = 8  # what a device call brings back
 
 

@@ -1,10 +1,11 @@
-//! The GPU trainer (`scripts/gpu/train.py`) run here on the CPU with
+//! The trainer (`scripts/train/train.py`) run here on the CPU with
 //! Debian's torch on a CIFAR-10 subset, for each architecture (and the
 //! plain-sum S²-MLPv2 of the ablation): its loss falls, its weights load
 //! into shiftscope with PyTorch's logits, `convert`, `eval` and `card`
 //! accept the run, Pillow's pixels (what it trains on) are close to the
-//! `image` crate's (what shiftscope evaluates on), and two processes under
-//! DistributedDataParallel follow one process's curve.
+//! `image` crate's (what shiftscope evaluates on), a run paused at its
+//! checkpoints and resumed writes the curve of one that never stopped, and
+//! two processes under DistributedDataParallel follow one process's curve.
 //!
 //! Needs `/usr/bin/python3` with torch, numpy and Pillow, and
 //! `../shared/datasets/cifar10-jpeg.tar.gz`; skips loudly without them,
@@ -90,7 +91,7 @@ fn train(config: &serde_json::Value, data: &Path, out: &Path, extra: &[&str], en
     let config_path = out.with_extension("json");
     std::fs::write(&config_path, config.to_string()).unwrap();
     let mut args: Vec<String> =
-        ["scripts/gpu/train.py", "train", "--variant", "tiny"].into_iter().map(String::from).collect();
+        ["scripts/train/train.py", "train", "--variant", "tiny"].into_iter().map(String::from).collect();
     for (flag, value) in [
         ("--config", config_path.display().to_string()),
         ("--data", data.display().to_string()),
@@ -212,7 +213,7 @@ fn trainer_runs_on_the_cpu_and_shiftscope_ships_its_runs() {
     let card: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(assets.join("tiny.json")).unwrap()).unwrap();
     let command = card["command"].as_str().unwrap();
-    assert!(command.starts_with("python3 scripts/gpu/train.py train ") && command.contains("--epochs 6"), "{card}");
+    assert!(command.starts_with("python3 scripts/train/train.py train ") && command.contains("--epochs 6"), "{card}");
     assert!(card["trained_on"].as_str().unwrap().contains("torch"), "{card}");
     assert_eq!(card["epochs"], EPOCHS);
     assert_eq!(card["curve"].as_array().unwrap().len(), EPOCHS);
@@ -229,7 +230,8 @@ fn two_processes_follow_one_process() {
     }
     let dir = tempfile::tempdir().unwrap();
     let data = subset(dir.path());
-    let extra = ["--trivial-augment", "--mixup", "0.8", "--cutmix", "1.0"];
+    // float32: the test is about distribution, not bf16 rounding
+    let extra = ["--trivial-augment", "--mixup", "0.8", "--cutmix", "1.0", "--amp", "off"];
     let single = dir.path().join("single");
     check(&train(&s2mlpv2(), &data, &single, &extra, &[]));
     let repeat = dir.path().join("repeat");
@@ -258,4 +260,55 @@ fn two_processes_follow_one_process() {
     eprintln!("train-loss gap: same run again {rerun:.2e}, two processes {distributed:.2e}");
     assert!(distributed <= 1e-4, "two processes drift from one: {distributed} ({one:?} vs {two:?})");
     assert!(one.iter().zip(&two).all(|(a, b)| (a.1 - b.1).abs() <= 1.0), "held-out top-1 differs: {one:?} {two:?}");
+}
+
+/// `(epoch, split, loss, accuracy, learning rate)` rows of metrics.csv
+/// (everything but the seconds).
+fn rows(run: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
+    text.lines().map(|l| l.rsplit_once(',').unwrap().0.to_string()).collect()
+}
+
+/// A run that pauses (`--stop-at` in the past: at its first checkpoint)
+/// and is resumed twice, once pausing again, writes the metrics.csv of the
+/// same run never stopped, number for number, and its train.json says
+/// that bf16 autocast ran (`--amp bf16` on the CPU) and keeps the
+/// original command.
+#[test]
+fn a_paused_run_resumes_exactly() {
+    if !ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = subset(dir.path());
+    let extra = ["--trivial-augment", "--erase", "0.25", "--amp", "bf16", "--checkpoint-steps", "20"];
+    let whole = dir.path().join("whole");
+    check(&train(&s2mlpv2(), &data, &whole, &extra, &[]));
+    let paused = dir.path().join("paused");
+    let first = train(&s2mlpv2(), &data, &paused, &[&extra[..], &["--stop-at", "00:00"]].concat(), &[]);
+    check(&first);
+    assert!(String::from_utf8_lossy(&first.stdout).contains("paused at epoch 1 step 20"), "{first:?}");
+    assert!(!paused.join("model.safetensors").exists(), "a paused run wrote final weights");
+    let resume = |more: &[&str]| {
+        let mut args = vec!["scripts/train/train.py", "resume", paused.to_str().unwrap(), "--threads", "1"];
+        args.extend(more);
+        Command::new(PYTHON).current_dir(root()).args(&args).output().expect("python runs")
+    };
+    let second = resume(&["--stop-at", "00:00"]);
+    check(&second);
+    assert!(String::from_utf8_lossy(&second.stdout).contains("paused at epoch 2 step 19"), "{second:?}");
+    check(&resume(&[]));
+    assert_eq!(rows(&whole), rows(&paused), "the resumed run's curve differs");
+    assert_eq!(rows(&whole).len(), 1 + 2 * EPOCHS);
+    let json = |run: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(run.join("train.json")).unwrap()).unwrap()
+    };
+    let (a, b) = (json(&whole), json(&paused));
+    assert!(a["trainer"]["machine"].as_str().unwrap().contains("bf16 autocast"), "{a}");
+    assert_eq!(b["trainer"]["details"]["sessions"].as_array().unwrap().len(), 3, "{b}");
+    assert_eq!(
+        a["trainer"]["command"].as_str().unwrap().replace("whole", "paused"),
+        b["trainer"]["command"].as_str().unwrap()
+    );
+    assert_eq!(a["trainer"]["details"]["final_valid_top1"], b["trainer"]["details"]["final_valid_top1"]);
 }

@@ -1,10 +1,10 @@
-"""Prepares, on this machine, everything a device call of scripts/gpu/
+"""Prepares, on this machine, everything a device call of scripts/train/
 launch.py needs, in the ignored folder `.gpu/` (name it in the call's
 `carry`): the dataset archive and one model config per entry of
 plan.json's "configs" (a registry variant's config, from
 `shiftscope info --json`, with the entry's "set" fields changed).
 
-    python3 scripts/gpu/pack.py [--shiftscope BIN] [--data ../shared/datasets/cifar10-jpeg.tar.gz]
+    python3 scripts/train/pack.py [--shiftscope BIN] [--data ../shared/datasets/cifar10-jpeg.tar.gz]
 """
 import argparse
 import json
@@ -47,7 +47,7 @@ def main():
     size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(BUNDLE) for f in fs)
     print(f"\n{BUNDLE}: {size / 2**20:.1f} MiB (a call carries at most 64 MiB with the working tree)")
     for group in plan["groups"]:
-        print(f"device call for {group!r}: run(command='python3 scripts/gpu/launch.py {group} --out $OUT "
+        print(f"device call for {group!r}: run(command='python3 scripts/train/launch.py {group} --out $OUT "
               f"--budget 540', carry=['.gpu'], timeout_s=600)")
 
 

@@ -2,8 +2,8 @@
 tests/reference (which the parity fixtures prove compute what the Rust
 models compute), writing the run layout `shiftscope card` reads.
 
-    python3 scripts/gpu/train.py decode --data DATA --cache-dir DIR
-    python3 scripts/gpu/train.py train --config MODEL.json --data DATA --out RUN
+    python3 scripts/train/train.py decode --data DATA --cache-dir DIR
+    python3 scripts/train/train.py train --config MODEL.json --data DATA --out RUN
             [--epochs N | --time-budget SECONDS] [recipe options, see --help]
 
 DATA is an ImageFolder tree (train/<class>/*, test/<class>/*), a .tar.gz of
@@ -36,6 +36,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "reference"))
 
 import augment  # noqa: E402
+import checkpoint  # noqa: E402
 import data  # noqa: E402
 import engine  # noqa: E402
 import st_io  # noqa: E402
@@ -64,7 +65,7 @@ def parse(argv):
                     help="with --group-dir: train the smallest epoch count of the runs that also say so")
     tr.add_argument("--batch-size", type=int, default=512)
     tr.add_argument("--lr", type=float, default=2e-3)
-    tr.add_argument("--final-lr", type=float, default=1e-5)
+    tr.add_argument("--final-lr", type=float, default=0.0)
     tr.add_argument("--warmup-epochs", type=int, default=5)
     tr.add_argument("--weight-decay", type=float, default=0.05)
     tr.add_argument("--label-smoothing", type=float, default=0.1)
@@ -82,6 +83,21 @@ def parse(argv):
     tr.add_argument("--amp", default="auto", choices=["auto", "bf16", "off"])
     tr.add_argument("--compile", default="auto", choices=["auto", "on", "off"])
     tr.add_argument("--threads", type=int, help="CPU threads (torch.set_num_threads)")
+    tr.add_argument("--schedule", default="linear", choices=["linear", "cosine"],
+                    help="decay after the warm-up, to --final-lr at the last step")
+    tr.add_argument("--checkpoint-steps", type=int,
+                    help="write <out>/checkpoint.pt.xz every N steps (default: about every --checkpoint-minutes)")
+    tr.add_argument("--checkpoint-minutes", type=float,
+                    help="checkpoint about this often (steps fixed by a short probe); 10 with --stop-at")
+    tr.add_argument("--stop-at", help="pause (checkpoint and exit) before this time: HH:MM or an ISO date-time")
+    tr.add_argument("--reference-forward", dest="fast", action="store_false",
+                    help="train through tests/reference's forward instead of the fast one (same parameters)")
+    rs = sub.add_parser("resume", help="continue a paused run from <RUN>/checkpoint.pt.xz, exactly")
+    rs.add_argument("out", metavar="RUN")
+    rs.add_argument("--data", help="the dataset, if not where the run first found it")
+    rs.add_argument("--cache-dir")
+    rs.add_argument("--threads", type=int)
+    rs.add_argument("--stop-at")
     args = ap.parse_args(argv)
     if args.command == "train" and (args.epochs is None) == (args.time_budget is None):
         ap.error("give exactly one of --epochs and --time-budget")
@@ -93,17 +109,64 @@ def log(msg, rank=0):
         print(msg, flush=True)
 
 
-def machine(device, amp, compiled):
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "CPU")
+    except OSError:
+        return "CPU"
+
+
+def machine(device, amp, compiled, fast):
+    """What really ran: device, threads, torch, precision, compilation, forward."""
     cpu = f"{os.cpu_count()} CPU cores"
+    how = f"{'bf16 autocast' if amp else 'f32'}, {'torch.compile' if compiled else 'eager'}, " + \
+        f"{'fast' if fast else 'reference'} forward"
     if device.type == "cuda":
         name = torch.cuda.get_device_name(device)
-        return f"{name}, {cpu}, torch {torch.__version__} CUDA {torch.version.cuda}, " + \
-            f"{'bf16 autocast' if amp else 'f32'}, {'torch.compile' if compiled else 'eager'}"
-    return f"CPU ({torch.get_num_threads()} threads of {cpu}), torch {torch.__version__}, f32, eager"
+        return f"{name}, {cpu}, torch {torch.__version__} CUDA {torch.version.cuda}, {how}"
+    return f"{cpu_name()} ({torch.get_num_threads()} threads of {cpu}; bf16 units: {engine.cpu_bf16()}), " + \
+        f"torch {torch.__version__}, {how}"
+
+
+def stop_time(text):
+    """Seconds since the epoch of --stop-at (HH:MM today, local time, or an
+    ISO date-time); None for None."""
+    if text is None:
+        return None
+    import datetime
+    try:
+        if len(text) <= 5:
+            h, m = (int(v) for v in text.split(":"))
+            return datetime.datetime.now().replace(hour=h, minute=m, second=0, microsecond=0).timestamp()
+        return datetime.datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        raise SystemExit(f"--stop-at {text!r}: give HH:MM or an ISO date-time")
+
+
+class Pause:
+    """Asked at each checkpoint: true once the next checkpoint interval
+    would end after --stop-at, or after SIGTERM / SIGINT."""
+
+    def __init__(self, stop_at):
+        import signal
+        self.stop_at, self.signalled, self.last = stop_at, False, time.time()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self._signal)
+
+    def _signal(self, number, frame):
+        print(f"signal {number}: pausing at the next checkpoint", flush=True)
+        self.signalled = True
+
+    def __call__(self):
+        now = time.time()
+        interval, self.last = now - self.last, now
+        return self.signalled or (self.stop_at is not None and now + 1.2 * interval > self.stop_at)
 
 
 # Options that only steer how a run fits a device call, not what it learns.
-CALL_ONLY = ("--time-budget", "--group-dir", "--group-size", "--probe-seconds", "--max-epochs", "--cache-dir")
+CALL_ONLY = ("--time-budget", "--group-dir", "--group-size", "--probe-seconds", "--max-epochs", "--cache-dir",
+             "--stop-at", "--threads", "--checkpoint-minutes")
 CALL_ONLY_FLAGS = ("--same-epochs",)
 
 
@@ -171,6 +234,21 @@ def write_train_json(args, cfg, epochs, details, path):
     os.replace(tmp, path)
 
 
+def resumed(args):
+    """For `resume RUN`: the run's own arguments (as its checkpoint stored
+    them) with this call's --data, --cache-dir, --threads, --stop-at; its
+    config (from train.json); the checkpoint."""
+    blob = checkpoint.load(args.out)
+    run = parse(blob["argv"])
+    for key in ("data", "cache_dir", "threads", "stop_at"):
+        if getattr(args, key) is not None:
+            setattr(run, key, getattr(args, key))
+    run.out = args.out
+    with open(os.path.join(args.out, "train.json")) as f:
+        cfg = json.load(f)["model"]
+    return run, blob["argv"], cfg, blob
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     args = parse(argv)
@@ -178,13 +256,17 @@ def main(argv=None):
         d = data.load(args.data, args.cache_dir)
         print(f"{len(d['train'][1])} train and {len(d['test'][1])} test images, classes {d['classes']}")
         return
+    blob = None
+    if args.command == "resume":
+        args, argv, cfg, blob = resumed(args)
+    else:
+        with open(args.config) as f:
+            cfg = json.load(f)
     dist = engine.Distributed.from_env(args.device)
     device = dist.device
     if args.threads:
         torch.set_num_threads(args.threads)
     rank = dist.rank
-    with open(args.config) as f:
-        cfg = json.load(f)
     if cfg.get("preprocess") is None:
         raise SystemExit(f"{args.config}: the config names no preprocess (mean/std); give shiftscope's full ModelConfig")
     pre = cfg["preprocess"]
@@ -203,8 +285,8 @@ def main(argv=None):
     trainer = engine.Trainer(args, cfg, x, y, vx, vy, dist)
     details = {
         "command": "",
-        "machine": machine(device, trainer.amp, trainer.compiled),
-        "details": {"invoked": "python3 scripts/gpu/train.py " + shlex.join(argv), "world_size": dist.world,
+        "machine": machine(device, trainer.amp, trainer.compiled, args.fast),
+        "details": {"invoked": "python3 scripts/train/train.py " + shlex.join(argv), "world_size": dist.world,
                     "recipe": {k: v for k, v in vars(args).items() if k not in ("command", "out", "data", "config")},
                     "train_images": int(len(y)), "holdout_images": int(len(vy)),
                     "classes": loaded["classes"]},
@@ -231,22 +313,41 @@ def main(argv=None):
         details["details"]["probe_images_per_second"] = round(rate, 1)
         if epochs <= args.warmup_epochs:
             raise SystemExit(f"only {epochs} epochs fit in the budget: need more than --warmup-epochs")
-    details["command"] = "python3 scripts/gpu/train.py " + shlex.join(reproducible_argv(argv, epochs))
+    if args.checkpoint_steps is None and (args.stop_at or args.checkpoint_minutes) and blob is None:
+        rate = trainer.probe(min(args.probe_seconds, 10.0))[0] if args.time_budget is None else rate
+        args.checkpoint_steps = max(1, round((args.checkpoint_minutes or 10.0) * 60 * rate / args.batch_size))
+        argv = argv + ["--checkpoint-steps", str(args.checkpoint_steps)]
+    run_argv = reproducible_argv(argv, epochs)
+    details["command"] = "python3 scripts/train/train.py " + shlex.join(run_argv)
     if rank == 0:
         os.makedirs(args.out, exist_ok=True)
-        write_train_json(args, cfg, epochs, details, os.path.join(args.out, "train.json"))
-    deadline = started + args.time_budget - 10.0 if args.time_budget is not None else None
-    result = trainer.fit(epochs, args.out, deadline)
+        if blob is None:
+            write_train_json(args, cfg, epochs, details, os.path.join(args.out, "train.json"))
+    deadline = started + args.time_budget - 10.0 if args.time_budget is not None and blob is None else None
+    result = trainer.fit(epochs, args.out, deadline, resume=blob, stop=Pause(stop_time(args.stop_at)),
+                         checkpoint_steps=args.checkpoint_steps or 0,
+                         argv=run_argv)
     if rank == 0:
-        details["machine"] = machine(device, trainer.amp, trainer.compiled)  # compilation may have failed
+        details["machine"] = machine(device, trainer.amp, trainer.compiled, args.fast)
         details["details"].update(result)
+        if blob is not None:
+            with open(os.path.join(args.out, "train.json")) as f:
+                before = json.load(f)["trainer"]
+            details["command"] = before["command"]
+            details["details"]["invoked"] = before["details"]["invoked"]
+            details["details"]["sessions"] = before["details"].get("sessions", [before["machine"]]) + \
+                [details["machine"]]
         write_train_json(args, cfg, epochs, details, os.path.join(args.out, "train.json"))
-        weights = trainer.final_weights(result)
-        st_io.save_file({k: v.float() for k, v in weights.items()}, os.path.join(args.out, "model.safetensors"),
-                        metadata={"format": "pt"})
-        trainer.write_probe(weights, os.path.join(args.out, "probe.safetensors"))
-        log(f"done: {result['epochs_done']} epochs, {result['images_per_second']:.0f} images/s, "
-            f"held-out top-1 {result.get('final_valid_top1', float('nan')):.2f}% ({result['shipped']}) → {args.out}")
+        if result["paused"]:
+            log(f"paused after {result['epochs_done']} of {epochs} epochs: "
+                f"python3 scripts/train/train.py resume {args.out}")
+        else:
+            weights = trainer.final_weights(result)
+            st_io.save_file({k: v.float() for k, v in weights.items()}, os.path.join(args.out, "model.safetensors"),
+                            metadata={"format": "pt"})
+            trainer.write_probe(weights, os.path.join(args.out, "probe.safetensors"))
+            log(f"done: {result['epochs_done']} epochs, {result['images_per_second']:.0f} images/s, "
+                f"held-out top-1 {result.get('final_valid_top1', float('nan')):.2f}% ({result['shipped']}) → {args.out}")
     dist.close()
 
 

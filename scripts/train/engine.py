@@ -1,4 +1,4 @@
-"""The training loop of scripts/gpu/train.py: model, AdamW with warm-up +
+"""The training loop of scripts/train/train.py: model, AdamW with warm-up +
 cosine, EMA of the weights, augmentation on the device, evaluation on the
 held-out images, metrics.csv, and DistributedDataParallel under torchrun.
 
@@ -18,9 +18,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 import augment
+import checkpoint
 import data
 import st_io
 
+from fast import fast_model
 from as_mlp import ASMLP
 from mlp_mixer import MlpMixer
 from s2mlpv2 import S2MLPv2
@@ -70,6 +72,19 @@ class Distributed:
             torch.distributed.destroy_process_group()
 
 
+def cpu_bf16():
+    """The CPU's bf16 matrix units, if any: "amx" (AMX tiles), "avx512_bf16",
+    or None (read from /proc/cpuinfo; None where it cannot be read)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        return None
+    if "amx_bf16" in flags:
+        return "amx"
+    return "avx512_bf16" if "avx512_bf16" in flags else None
+
+
 def build_model(cfg):
     """The reference model of a shiftscope ModelConfig, timm-style init:
     linear and 1×1 weights truncated-normal σ 0.02, biases 0, norms 1 / 0."""
@@ -104,12 +119,15 @@ class Ema:
         torch._foreach_add_(ema, now, alpha=1.0 - d)
 
 
-def schedule(step, total, warmup, peak, final):
-    """Linear warm-up from 0 to `peak`, then cosine to `final` (per step)."""
+def schedule(step, total, warmup, peak, final, shape="linear"):
+    """Linear warm-up from 0 to `peak`, then linear (the budgeted-training
+    schedule) or cosine decay to `final` at step `total` (per step)."""
     if step < warmup:
         return peak * (step + 1) / warmup
-    progress = (step - warmup) / max(1, total - warmup)
-    return final + 0.5 * (peak - final) * (1.0 + math.cos(math.pi * min(1.0, progress)))
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    if shape == "linear":
+        return final + (peak - final) * (1.0 - progress)
+    return final + 0.5 * (peak - final) * (1.0 + math.cos(math.pi * progress))
 
 
 class Trainer:
@@ -118,7 +136,10 @@ class Trainer:
     def __init__(self, args, cfg, x, y, vx, vy, dist):
         self.args, self.cfg, self.dist = args, cfg, dist
         dev = dist.device
-        self.amp = dev.type == "cuda" and args.amp != "off"
+        # bf16 autocast (float32 master weights): on CUDA unless turned off; on
+        # the CPU where it has bf16 matrix units (auto) or when asked for.
+        hardware = dev.type == "cuda" or cpu_bf16() is not None
+        self.amp = args.amp == "bf16" or (args.amp == "auto" and hardware)
         if args.batch_size % dist.world:
             raise SystemExit(f"--batch-size {args.batch_size} does not split over {dist.world} processes")
         self.x = torch.from_numpy(x).to(dev)
@@ -136,7 +157,7 @@ class Trainer:
         torch.manual_seed(args.seed)
         self.model = build_model(cfg).to(dev)
         self.initial = copy.deepcopy(self.model.state_dict())
-        net = self.model
+        net = fast_model(self.model) if args.fast else self.model
         if dist.world > 1:
             net = nn.parallel.DistributedDataParallel(net, device_ids=[dev.index] if dev.type == "cuda" else None)
         want_compile = args.compile == "on" or (args.compile == "auto" and dev.type == "cuda")
@@ -162,9 +183,11 @@ class Trainer:
         self.step_count = 0
 
     def _autocast(self):
-        """bf16 autocast on CUDA; nothing on the CPU (torch 1.13 checks CUDA
-        even when autocast is disabled)."""
-        return torch.autocast("cuda", dtype=torch.bfloat16) if self.amp else contextlib.nullcontext()
+        """bf16 autocast on the run's device, or nothing (torch 1.13 checks
+        CUDA even when a CUDA autocast is disabled)."""
+        if not self.amp:
+            return contextlib.nullcontext()
+        return torch.autocast(self.dist.device.type, dtype=torch.bfloat16)
 
     def _batch(self, idx):
         """Augmented, normalised images and soft targets of the global
@@ -186,7 +209,8 @@ class Trainer:
 
     def _step(self, idx, total_steps):
         a = self.args
-        lr = schedule(self.step_count, total_steps, a.warmup_epochs * self.steps_per_epoch, a.lr, a.final_lr)
+        lr = schedule(self.step_count, total_steps, a.warmup_epochs * self.steps_per_epoch, a.lr, a.final_lr,
+                      a.schedule)
         for g in self.opt.param_groups:
             g["lr"] = lr
         x, t = self._batch(idx)
@@ -215,11 +239,11 @@ class Trainer:
         if len(self.vy) == 0:
             return float("nan"), float("nan")
         model.eval()
+        net = fast_model(model) if self.args.fast else model
         loss, correct = 0.0, 0
         for s in range(0, len(self.vy), 1000):
             x = data.normalise(self.vx[s:s + 1000], self.mean, self.std)
-            with self._autocast():
-                logits = model(x).float()
+            logits = net(x).float()  # float32, as the weights ship
             loss += F.cross_entropy(logits, self.vy[s:s + 1000], reduction="sum").item()
             correct += (logits.argmax(1) == self.vy[s:s + 1000]).sum().item()
         model.train()
@@ -255,35 +279,57 @@ class Trainer:
         self._reset()
         return rate, eval_s
 
-    def fit(self, epochs, out, deadline=None):
-        """Trains `epochs` epochs (stopping early only if `deadline` would
-        be crossed), appending metrics.csv in `out` and printing progress."""
+    def fit(self, epochs, out, deadline=None, resume=None, stop=None, checkpoint_steps=0, argv=()):
+        """Trains `epochs` epochs, appending metrics.csv in `out` and
+        printing progress. Stops early when `deadline` (a time) would be
+        crossed by the next epoch. With `checkpoint_steps`, writes
+        `out/checkpoint.pt.xz` every that many steps; `stop()` is asked at each
+        of those steps and, when true, the run pauses there (result
+        "paused"). `resume` is a checkpoint to continue from."""
         a, dist = self.args, self.dist
         total = epochs * self.steps_per_epoch
         csv = os.path.join(out, "metrics.csv")
-        if dist.rank == 0:
-            with open(csv, "w") as f:
-                f.write(CSV_HEADER)
-        started, train_seconds, last_print = time.time(), 0.0, time.time()
-        best = {"raw": float("nan"), "ema": float("nan")}
-        done = 0
-        for epoch in range(1, epochs + 1):
-            t0 = time.time()
-            perm = torch.randperm(len(self.y), generator=self.order).to(dist.device)
-            loss_sum = torch.zeros((), device=dist.device)
-            correct = torch.zeros((), device=dist.device, dtype=torch.long)
-            for s in range(self.steps_per_epoch):
+        if resume is not None:
+            pos = checkpoint.restore(self, resume)
+        else:
+            pos = {"epoch": 1, "step": 0, "perm": None, "loss_sum": 0.0, "correct": 0, "train_seconds": 0.0,
+                   "best": {"raw": float("nan"), "ema": float("nan")}}
+            if dist.rank == 0:
+                with open(csv, "w") as f:
+                    f.write(CSV_HEADER)
+        started, last_print = time.time() - pos["train_seconds"], time.time()
+        best = pos["best"]
+        done = pos["epoch"] - 1
+        lr = 0.0
+        for epoch in range(pos["epoch"], epochs + 1):
+            t0 = epoch_start = time.time()
+            first_step = pos["step"]
+            if pos["perm"] is None:
+                pos["perm"] = torch.randperm(len(self.y), generator=self.order).to(dist.device)
+            perm = pos["perm"]
+            loss_sum = torch.tensor(float(pos["loss_sum"]), device=dist.device)
+            correct = torch.tensor(int(pos["correct"]), device=dist.device, dtype=torch.long)
+            for s in range(pos["step"], self.steps_per_epoch):
                 l, c, lr = self._step(perm[s * a.batch_size:(s + 1) * a.batch_size], total)
                 loss_sum += l
                 correct += c
+                if checkpoint_steps and self.step_count % checkpoint_steps == 0 and self.step_count < total:
+                    pos.update(step=s + 1, loss_sum=loss_sum.item(), correct=correct.item(),
+                               train_seconds=pos["train_seconds"] + time.time() - t0, best=best)
+                    if dist.rank == 0:
+                        size = checkpoint.save(self, pos, out, argv)
+                        print(f"checkpoint at step {self.step_count} of {total} ({size / 1e6:.1f} MB)", flush=True)
+                    t0 = time.time()
+                    if stop is not None and stop():
+                        print(f"paused at epoch {epoch} step {s + 1}: resume with `train.py resume RUN`", flush=True)
+                        return self._result(done, epochs, pos["train_seconds"], best, paused=True)
                 if dist.rank == 0 and time.time() - last_print > 15:
                     last_print = time.time()
-                    rate = (s + 1) * a.batch_size / (last_print - t0)
                     print(f"epoch {epoch}/{epochs} step {s + 1}/{self.steps_per_epoch} lr {lr:.2e} "
-                          f"{rate:.0f} images/s ({last_print - started:.0f} s)", flush=True)
+                          f"({last_print - started:.0f} s)", flush=True)
             stats = dist.sum(torch.stack([loss_sum.float(), correct.float()]))
             self._sync()
-            train_seconds += time.time() - t0
+            pos["train_seconds"] += time.time() - t0
             n = self.steps_per_epoch * a.batch_size
             train_loss, train_acc = stats[0].item() / n, 100.0 * stats[1].item() / n
             done = epoch
@@ -292,22 +338,26 @@ class Trainer:
                 if self.ema is not None and (epoch == epochs or epoch % 10 == 0):
                     best["raw"] = self.evaluate(self.model)[1]
                 best["ema" if self.ema else "raw"] = v_acc
-                seconds = time.time() - started
                 with open(csv, "a") as f:
-                    f.write(f"{epoch},train,{train_loss:.6f},{train_acc:.6f},{lr:.6e},{seconds:.1f}\n")
+                    f.write(f"{epoch},train,{train_loss:.6f},{train_acc:.6f},{lr:.6e},{pos['train_seconds']:.1f}\n")
                     if not math.isnan(v_acc):
-                        f.write(f"{epoch},valid,{v_loss:.6f},{v_acc:.6f},,{seconds:.1f}\n")
+                        f.write(f"{epoch},valid,{v_loss:.6f},{v_acc:.6f},,{pos['train_seconds']:.1f}\n")
                 print(f"epoch {epoch}/{epochs}: train loss {train_loss:.4f} acc {train_acc:.2f}% | held-out "
-                      f"loss {v_loss:.4f} top-1 {v_acc:.2f}% | {n * epoch / train_seconds:.0f} images/s "
-                      f"({seconds:.0f} s)", flush=True)
+                      f"loss {v_loss:.4f} top-1 {v_acc:.2f}% | {(self.steps_per_epoch - first_step) * a.batch_size / (time.time() - epoch_start):.0f} images/s "
+                      f"({pos['train_seconds']:.0f} s)", flush=True)
+            pos.update(epoch=epoch + 1, step=0, perm=None, loss_sum=0.0, correct=0)
             dist.barrier()
             per_epoch = (time.time() - started) / epoch
             if deadline is not None and epoch < epochs and time.time() + per_epoch > deadline:
                 print(f"stopping after epoch {epoch} of {epochs}: the next would pass the deadline", flush=True)
                 break
-        images = done * self.steps_per_epoch * a.batch_size
+        return self._result(done, epochs, pos["train_seconds"], best)
+
+    def _result(self, done, epochs, train_seconds, best, paused=False):
+        images = done * self.steps_per_epoch * self.args.batch_size
         ema_wins = self.ema is not None and not (best["ema"] < best["raw"])
-        return {"epochs_done": done, "stopped_early": done < epochs, "seconds": round(time.time() - started, 1),
+        return {"epochs_done": done, "paused": paused, "stopped_early": done < epochs and not paused,
+                "seconds": round(train_seconds, 1),
                 "images_per_second": round(images / max(train_seconds, 1e-9), 1),
                 "shipped": "ema" if ema_wins else "raw",
                 "final_valid_top1": best["ema"] if ema_wins else best["raw"],
