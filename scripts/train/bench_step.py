@@ -25,13 +25,13 @@ import engine  # noqa: E402
 import configs  # noqa: E402
 
 
-def trainer(cfg, setting, batch):
+def trainer(cfg, setting, batch, resize_schedule=None):
     fast, amp = setting.split("-")
     args = types.SimpleNamespace(
         batch_size=batch, lr=2e-3, final_lr=0.0, warmup_epochs=1, weight_decay=0.05, label_smoothing=0.1,
         crop_padding=4, no_flip=False, trivial_augment=True, erase=0.25, mixup=0.0, cutmix=0.0,
         ema_decay=0.999, seed=0, amp="bf16" if amp == "bf16" else "off", compile="off", fast=fast == "fast",
-        schedule="linear")
+        schedule="linear", resize_schedule=resize_schedule)
     rng = np.random.default_rng(0)
     n = 4 * batch
     x = rng.integers(0, 256, (n, 32, 32, 3), dtype=np.uint8)

@@ -189,9 +189,20 @@ class Trainer:
             return contextlib.nullcontext()
         return torch.autocast(self.dist.device.type, dtype=torch.bfloat16)
 
-    def _batch(self, idx):
-        """Augmented, normalised images and soft targets of the global
-        batch `idx`, then this rank's slice."""
+    def image_size(self, progress):
+        """The side the images are trained at after `progress` (0-1) of the
+        steps: --resize-schedule "16:0.4,24:0.7" trains at 16 px for the
+        first 40 %, 24 px until 70 %, then at the full size."""
+        for spec in filter(None, (getattr(self.args, "resize_schedule", None) or "").split(",")):
+            side, until = spec.split(":")
+            if progress < float(until):
+                return int(side)
+        return self.cfg["image_size"]
+
+    def _batch(self, idx, side=None):
+        """Augmented, normalised images (downsampled, antialiased, to
+        `side` px if given) and soft targets of the global batch `idx`,
+        then this rank's slice."""
         a = self.args
         imgs = data.crop_flip(self.x[idx], a.crop_padding, not a.no_flip, self.gen)
         x = imgs.permute(0, 3, 1, 2).float().div_(255.0)
@@ -203,6 +214,8 @@ class Trainer:
         t = F.one_hot(self.y[idx], self.classes).float()
         t = t * (1.0 - a.label_smoothing) + a.label_smoothing / self.classes
         x, t = augment.mix(x, t, self.np_rng, a.mixup, a.cutmix)
+        if side is not None and side != x.shape[-1]:
+            x = F.interpolate(x, size=(side, side), mode="bilinear", align_corners=False, antialias=True)
         n = len(idx) // self.dist.world
         r = self.dist.rank
         return x[r * n:(r + 1) * n].contiguous(), t[r * n:(r + 1) * n]
@@ -213,7 +226,7 @@ class Trainer:
                       a.schedule)
         for g in self.opt.param_groups:
             g["lr"] = lr
-        x, t = self._batch(idx)
+        x, t = self._batch(idx, self.image_size(self.step_count / total_steps))
         with self._autocast():
             try:
                 logits = self.net(x)

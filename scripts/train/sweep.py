@@ -42,18 +42,39 @@ def config_file(name, run):
     return path
 
 
+def sides(run):
+    """(side, fraction of the steps) of a run's --resize-schedule, full size last."""
+    extra = run.get("args", [])
+    schedule = extra[extra.index("--resize-schedule") + 1] if "--resize-schedule" in extra else ""
+    out, start = [], 0.0
+    for spec in filter(None, schedule.split(",")):
+        side, until = spec.split(":")
+        out.append((int(side), float(until) - start))
+        start = float(until)
+    return out + [(32, 1.0 - start)]
+
+
 def probe(args):
+    """Measures the runs that rates.json lacks (each side of a progressive
+    run; its rate is the harmonic mean over the schedule)."""
     import torch
     import bench_step
     torch.set_num_threads(1)
-    rates = {}
+    path = os.path.join(OUT, "rates.json")
+    rates = json.load(open(path)) if os.path.exists(path) else {}
     for name, run in spec()["runs"].items():
-        trainer = bench_step.trainer(configs.config(run["family"], **run["set"]), "fast-bf16", 512)
-        rates[name] = round(trainer.probe(args.seconds)[0], 1)
+        if name in rates:
+            continue
+        seconds_per_image = 0.0
+        for side, fraction in sides(run):
+            trainer = bench_step.trainer(configs.config(run["family"], **run["set"]), "fast-bf16", 512,
+                                         resize_schedule=f"{side}:1.0" if side != 32 else None)
+            seconds_per_image += fraction / trainer.probe(args.seconds)[0]
+        rates[name] = round(1.0 / seconds_per_image, 1)
         print(f"{name}: {rates[name]} images/s on 1 thread", flush=True)
-    os.makedirs(OUT, exist_ok=True)
-    with open(os.path.join(OUT, "rates.json"), "w") as f:
-        json.dump(rates, f, indent=2)
+        os.makedirs(OUT, exist_ok=True)
+        with open(path, "w") as f:
+            json.dump(rates, f, indent=2)
 
 
 def state(name):
@@ -73,23 +94,25 @@ def command(name, run, epochs, args):
         return base + ["resume", folder] + common
     return base + ["train", "--config", config_file(name, run), "--variant", run["family"] + "_compact",
                    "--data", args.data, "--out", folder, "--epochs", str(epochs),
-                   "--checkpoint-minutes", "10"] + spec()["recipe"] + common
+                   "--checkpoint-minutes", "10"] + spec()["recipe"] + run.get("args", []) + common
 
 
 def run(args):
     os.makedirs(OUT, exist_ok=True)
     plan_path = os.path.join(OUT, "plan.json")
+    plan = {"core_minutes": args.core_minutes, "rates_1_thread": {}, "epochs": {}}
     if os.path.exists(plan_path):
         with open(plan_path) as f:
             plan = json.load(f)
-    else:
-        with open(os.path.join(OUT, "rates.json")) as f:
-            rates = json.load(f)
-        plan = {"core_minutes": args.core_minutes, "rates_1_thread": rates,
-                "epochs": {n: max(2, int(args.core_minutes * 60 * r / TRAIN_IMAGES)) for n, r in rates.items()}}
-        with open(plan_path, "w") as f:
-            json.dump(plan, f, indent=2)
-    runs = spec()["runs"]
+    with open(os.path.join(OUT, "rates.json")) as f:
+        rates = json.load(f)
+    for n, r in rates.items():  # runs added since the plan was made get the plan's budget
+        if n not in plan["epochs"]:
+            plan["rates_1_thread"][n] = r
+            plan["epochs"][n] = max(2, int(plan["core_minutes"] * 60 * r / TRAIN_IMAGES))
+    with open(plan_path, "w") as f:
+        json.dump(plan, f, indent=2)
+    runs = {n: r for n, r in spec()["runs"].items() if n in plan["epochs"]}
     todo = [n for n in runs if state(n) != "done"]
     live = []
     while todo or live:

@@ -90,6 +90,8 @@ def parse(argv):
     tr.add_argument("--checkpoint-minutes", type=float,
                     help="checkpoint about this often (steps fixed by a short probe); 10 with --stop-at")
     tr.add_argument("--stop-at", help="pause (checkpoint and exit) before this time: HH:MM or an ISO date-time")
+    tr.add_argument("--resize-schedule", metavar="SIDE:UNTIL,...",
+                    help="progressive resizing: train at SIDE px until UNTIL (0-1) of the steps, e.g. 16:0.4,24:0.7")
     tr.add_argument("--reference-forward", dest="fast", action="store_false",
                     help="train through tests/reference's forward instead of the fast one (same parameters)")
     rs = sub.add_parser("resume", help="continue a paused run from <RUN>/checkpoint.pt.xz, exactly")
