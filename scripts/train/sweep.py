@@ -55,22 +55,30 @@ def sides(run):
 
 
 def probe(args):
-    """Measures the runs that rates.json lacks (each side of a progressive
-    run; its rate is the harmonic mean over the schedule)."""
+    """Measures the runs that rates.json lacks. A progressive run's rate is
+    its baseline's (the same config at 32 px) times the ratio of the two,
+    measured back to back in this call (each side of the schedule, the
+    harmonic mean over it), so contention when probing cancels out."""
     import torch
     import bench_step
     torch.set_num_threads(1)
     path = os.path.join(OUT, "rates.json")
     rates = json.load(open(path)) if os.path.exists(path) else {}
+
+    def rate(run, side):
+        trainer = bench_step.trainer(configs.config(run["family"], **run["set"]), "fast-bf16", 512,
+                                     resize_schedule=f"{side}:1.0" if side != 32 else None)
+        return trainer.probe(args.seconds)[0]
+
     for name, run in spec()["runs"].items():
         if name in rates:
             continue
-        seconds_per_image = 0.0
-        for side, fraction in sides(run):
-            trainer = bench_step.trainer(configs.config(run["family"], **run["set"]), "fast-bf16", 512,
-                                         resize_schedule=f"{side}:1.0" if side != 32 else None)
-            seconds_per_image += fraction / trainer.probe(args.seconds)[0]
-        rates[name] = round(1.0 / seconds_per_image, 1)
+        if "baseline" in run:
+            base = rate(run, 32)
+            seconds_per_image = sum(fraction / rate(run, side) for side, fraction in sides(run))
+            rates[name] = round(rates[run["baseline"]] / (base * seconds_per_image), 1)
+        else:
+            rates[name] = round(rate(run, 32), 1)
         print(f"{name}: {rates[name]} images/s on 1 thread", flush=True)
         os.makedirs(OUT, exist_ok=True)
         with open(path, "w") as f:
