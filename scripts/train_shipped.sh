@@ -1,62 +1,53 @@
 #!/usr/bin/env bash
-# Trains — or resumes, when runs/<name> already holds the run — the models
-# that ship in assets/, in the background, one process per model with one
-# rayon thread each (flex's element-wise kernels are single-threaded, so
-# side-by-side runs use a 2-core machine best). Their scheduling group gets
-# a low priority so builds and tests stay responsive. Logs: runs/<name>.log.
+# Starts — or resumes, when training/<name>/ holds a checkpoint — the long
+# runs whose weights ship in assets/, in the background, one process per
+# run on one thread each (two one-thread runs use a 2-core machine better
+# than one two-thread run: bench_step.py). Each run checkpoints about every
+# 10 minutes into training/<name>/checkpoint.pt.xz and pauses before
+# STOP_AT (HH:MM; give the time your session must be quiet by), so the
+# folder can be committed and the next session, on any machine, resumes it.
 #
-#   bash scripts/train_shipped.sh [run…]      # default: the shipped models' runs
+#   bash scripts/train_shipped.sh [name…]          # default: the runs below
+#   STOP_AT=23:20 bash scripts/train_shipped.sh
 #
-# When a run has finished: shiftscope card --run runs/<name> "$DATA"
+# Logs: training/<name>/log. When a run has finished (model.safetensors):
+#   shiftscope card --run training/<name> ../shared/datasets/cifar10-jpeg.tar.gz
+# then delete its checkpoint.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${DATA:-../shared/datasets/cifar10-jpeg.tar.gz}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/shiftscope/target}
-cargo build --locked --quiet
-BIN="$CARGO_TARGET_DIR/debug/shiftscope"
+STOP_AT=${STOP_AT:?give STOP_AT=HH:MM, when the runs must have paused}
+PYTHON=$(bash scripts/train/setup.sh | cut -d: -f1)
 
-# name, then its training options (also recorded on its model card). The
-# CPU budget here does not reach the end of a 20-epoch cosine schedule, so
-# each shipped model is a short learning-rate decay (*-decay) branched off
-# an early checkpoint of its long run (warm-up-stable-decay): the long run
-# stops at that checkpoint, the branch anneals to the final learning rate.
-declare -A OPTIONS=(
-  [s2mlpv2_compact]="--epochs 20 --stop-after 3"
-  [asmlp_compact]="--epochs 20 --stop-after 3"
-  [mixer_compact]="--epochs 15 --stop-after 2"
-  [s2mlpv2_compact-decay]="--model s2mlpv2_compact --init-from runs/s2mlpv2_compact --init-epoch 3 --epochs 3 --warmup-epochs 0"
-  [asmlp_compact-decay]="--model asmlp_compact --init-from runs/asmlp_compact --init-epoch 3 --epochs 3 --warmup-epochs 0"
-  [mixer_compact-decay]="--model mixer_compact --init-from runs/mixer_compact --init-epoch 2 --epochs 3 --warmup-epochs 0"
-  [ablation-s2mlpv2_compact]="--model s2mlpv2_compact --epochs 10 --warmup-epochs 1 --limit-per-class 1000"
-  [ablation-s2mlpv2_compact_sum]="--model s2mlpv2_compact_sum --epochs 10 --warmup-epochs 1 --limit-per-class 1000"
-)
+# name → family, changed config fields (JSON), epochs. The configurations
+# and budgets come from the sweep (assets/README.md, "Choosing the
+# configurations"); epochs ≈ 4 hours of the 2-core machine each.
+declare -A FAMILY=([s2mlpv2_compact]=s2mlpv2 [asmlp_compact]=asmlp [mixer_compact]=mixer)
+declare -A CHANGES=([s2mlpv2_compact]="" [asmlp_compact]="" [mixer_compact]="depth=8")
+declare -A EPOCHS=([s2mlpv2_compact]=160 [asmlp_compact]=200 [mixer_compact]=100)
+RECIPE=(--batch-size 512 --lr 2e-3 --final-lr 0 --schedule linear --warmup-epochs 5 --weight-decay 0.05
+  --label-smoothing 0.1 --crop-padding 4 --trivial-augment --erase 0.25 --ema-decay 0.999
+  --holdout-per-class 500 --seed 0)
+
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(s2mlpv2_compact asmlp_compact mixer_compact
-  s2mlpv2_compact-decay asmlp_compact-decay mixer_compact-decay)
-mkdir -p runs
+[ ${#names[@]} -gt 0 ] || names=(s2mlpv2_compact asmlp_compact)
 for name in "${names[@]}"; do
-  options=${OPTIONS[$name]:?unknown run $name}
-  [[ $options == --model* ]] || options="--model $name $options"
-  if [ -f "runs/$name/model.bpk" ]; then echo "$name: finished"; continue; fi
-  if [[ $options =~ --stop-after\ ([0-9]+) ]] && [ -f "runs/$name/checkpoint/model-${BASH_REMATCH[1]}.bpk" ]; then
-    echo "$name: paused after epoch ${BASH_REMATCH[1]}, as planned"
+  family=${FAMILY[$name]:?unknown run $name}
+  run=training/$name
+  common=(--threads 1 --stop-at "$STOP_AT" --cache-dir runs/cache)
+  if [ -f "$run/model.safetensors" ]; then
+    echo "$name: finished; ship it with shiftscope card --run $run $DATA"
     continue
+  elif [ -f "$run/checkpoint.pt.xz" ]; then
+    echo "$name: resuming"
+    args=(resume "$run" --data "$DATA" "${common[@]}")
+  else
+    echo "$name: starting (${EPOCHS[$name]} epochs)"
+    mkdir -p "$run"
+    # shellcheck disable=SC2086
+    "$PYTHON" scripts/train/configs.py "$family" ${CHANGES[$name]} > "$run/config.json"
+    args=(train --config "$run/config.json" --variant "$name" --data "$DATA" --out "$run"
+      --epochs "${EPOCHS[$name]}" --checkpoint-minutes 10 "${RECIPE[@]}" "${common[@]}")
   fi
-  if [[ $options =~ --init-from\ ([^ ]+)\ --init-epoch\ ([0-9]+) ]] &&
-     [ ! -f "${BASH_REMATCH[1]}/checkpoint/model-${BASH_REMATCH[2]}.bpk" ]; then
-    echo "$name: waiting for ${BASH_REMATCH[1]} to reach epoch ${BASH_REMATCH[2]} (train it first)"
-    continue
-  fi
-  # shellcheck disable=SC2086
-  RAYON_NUM_THREADS=1 setsid nohup "$BIN" train $options --out "runs/$name" "$DATA" \
-    >> "runs/$name.log" 2>&1 < /dev/null &
-  pid=$!
-  # setsid gives the run its own scheduling group; lower that group's
-  # priority once it exists (before, the write would hit this shell's).
-  for _ in 1 2 3 4 5 6 7 8 9 10; do
-    [ "$(ps -o sid= -p "$pid" 2>/dev/null | tr -d ' ')" = "$pid" ] && break
-    sleep 0.2
-  done
-  echo 15 > "/proc/$pid/autogroup" 2>/dev/null || true
-  echo "$name: training in the background (pid $pid, log runs/$name.log)"
+  nohup "$PYTHON" scripts/train/train.py "${args[@]}" >> "$run/log" 2>&1 &
 done

@@ -5,7 +5,7 @@ arrays, cached as .npz, held on the training device and augmented there.
 Files are ordered by (class, file name) and classes sorted, as shiftscope's
 own loader (`src/data/folder.rs`) orders them, so label k means the same
 class on both sides. JPEGs are decoded by Pillow (libjpeg-turbo);
-shiftscope decodes with the `image` crate: `tests/gpu_trainer.rs` measures
+shiftscope decodes with the `image` crate: `tests/trainer.rs` measures
 how far the two decoders' pixels differ.
 """
 import hashlib
