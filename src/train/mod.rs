@@ -46,7 +46,8 @@ pub struct TrainConfig {
     pub batch_size: usize,
     /// Peak learning rate (reached after warm-up).
     pub learning_rate: f64,
-    /// Learning rate at the end of the cosine decay.
+    /// Learning rate at the end of the decay (cosine here; the PyTorch
+    /// trainer records its schedule in `trainer.details.recipe`).
     pub final_learning_rate: f64,
     /// Epochs of linear warm-up.
     pub warmup_epochs: usize,
