@@ -9,7 +9,6 @@ shifts' backward against autograd of the reference shift.
 """
 import os
 import sys
-import traceback
 
 import torch
 
@@ -19,6 +18,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "reference"))
 
 import engine  # noqa: E402
 import fast  # noqa: E402
+import selftest  # noqa: E402
 from shift_ops import axial_shift, shift1, shift2  # noqa: E402
 
 BASE = {"image_size": 32, "in_channels": 3, "num_classes": 10}
@@ -94,20 +94,5 @@ def test_shift_backward():
             assert torch.allclose(want, got, atol=1e-12), (size, dilation, direction)
 
 
-def _main():
-    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and callable(f)]
-    failed = 0
-    for name, fn in tests:
-        try:
-            fn()
-            print(f"PASS {name}")
-        except Exception:
-            failed += 1
-            print(f"FAIL {name}")
-            traceback.print_exc()
-    print(f"{len(tests) - failed}/{len(tests)} passed")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(_main())
+    sys.exit(selftest.run(globals()))

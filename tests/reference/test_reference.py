@@ -8,7 +8,6 @@ import json
 import math
 import os
 import sys
-import traceback
 
 import torch
 import torch.nn.functional as F
@@ -17,6 +16,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import make_fixtures  # noqa: E402
+import selftest  # noqa: E402
 import st_io  # noqa: E402
 from as_mlp import ASMLP  # noqa: E402
 from as_mlp import VARIANTS as ASMLP_VARIANTS  # noqa: E402
@@ -348,18 +348,7 @@ def test_asmlp_model_with_official_shift():
 
 def _main():
     torch.set_num_threads(1)
-    tests = [(k, v) for k, v in globals().items() if k.startswith("test_") and callable(v)]
-    failed = 0
-    for name, fn in tests:
-        try:
-            fn()
-            print(f"PASS {name}")
-        except Exception:
-            failed += 1
-            print(f"FAIL {name}")
-            traceback.print_exc()
-    print(f"{len(tests) - failed}/{len(tests)} passed")
-    return 1 if failed else 0
+    return selftest.run(globals())
 
 
 if __name__ == "__main__":
