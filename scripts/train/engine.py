@@ -138,7 +138,12 @@ class Trainer:
         dev = dist.device
         # bf16 autocast (float32 master weights): on CUDA unless turned off; on
         # the CPU where it has bf16 matrix units (auto) or when asked for.
-        hardware = dev.type == "cuda" or cpu_bf16() is not None
+        # torch 1.13's CPU autocast feeds bf16 into LayerNorm's float32
+        # weights and fails, so the CPU needs torch 2.
+        cpu_autocast = int(torch.__version__.split(".")[0]) >= 2
+        if args.amp == "bf16" and dev.type == "cpu" and not cpu_autocast:
+            raise SystemExit(f"--amp bf16 on the CPU needs torch 2 or newer (this is torch {torch.__version__})")
+        hardware = dev.type == "cuda" or (cpu_bf16() is not None and cpu_autocast)
         self.amp = args.amp == "bf16" or (args.amp == "auto" and hardware)
         if args.batch_size % dist.world:
             raise SystemExit(f"--batch-size {args.batch_size} does not split over {dist.world} processes")
