@@ -24,7 +24,7 @@ PYTHON=$(bash scripts/train/setup.sh | cut -d: -f1)
 # configurations"); epochs ≈ 4 hours of the 2-core machine each.
 declare -A FAMILY=([s2mlpv2_compact]=s2mlpv2 [asmlp_compact]=asmlp [mixer_compact]=mixer)
 declare -A CHANGES=([s2mlpv2_compact]="" [asmlp_compact]="" [mixer_compact]="depth=8")
-declare -A EPOCHS=([s2mlpv2_compact]=160 [asmlp_compact]=200 [mixer_compact]=100)
+declare -A EPOCHS=([s2mlpv2_compact]=160 [asmlp_compact]=230 [mixer_compact]=100)
 RECIPE=(--batch-size 512 --lr 2e-3 --final-lr 0 --schedule linear --warmup-epochs 5 --weight-decay 0.05
   --label-smoothing 0.1 --crop-padding 4 --trivial-augment --erase 0.25 --ema-decay 0.999
   --holdout-per-class 500 --seed 0)
