@@ -19,7 +19,6 @@ import argparse
 import os
 import sys
 import time
-import types
 
 import numpy as np
 import torch
@@ -30,15 +29,18 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "reference"))
 
 import engine  # noqa: E402
 import configs  # noqa: E402
+import train  # noqa: E402
 
 
 def trainer(cfg, setting, batch, resize_schedule=None):
+    """A Trainer of `cfg` on synthetic images with the train command's
+    defaults; `setting` is "ref|fast-f32|bf16"."""
     fast, amp = setting.split("-")
-    args = types.SimpleNamespace(
-        batch_size=batch, lr=2e-3, final_lr=0.0, warmup_epochs=1, weight_decay=0.05, label_smoothing=0.1,
-        crop_padding=4, no_flip=False, trivial_augment=True, erase=0.25, mixup=0.0, cutmix=0.0,
-        ema_decay=0.999, seed=0, amp="bf16" if amp == "bf16" else "off", compile="off", fast=fast == "fast",
-        schedule="linear", resize_schedule=resize_schedule)
+    args = train.parse(["train", "--config", "-", "--data", "-", "--out", "-", "--epochs", "1",
+                        "--batch-size", str(batch), "--warmup-epochs", "1", "--trivial-augment", "--erase", "0.25",
+                        "--amp", "bf16" if amp == "bf16" else "off", "--compile", "off"]
+                       + ([] if fast == "fast" else ["--reference-forward"])
+                       + (["--resize-schedule", resize_schedule] if resize_schedule else []))
     rng = np.random.default_rng(0)
     n = 4 * batch
     x = rng.integers(0, 256, (n, 32, 32, 3), dtype=np.uint8)

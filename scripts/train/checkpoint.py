@@ -47,13 +47,17 @@ def _set_ema(trainer, delta):
 
 def round_state(trainer):
     """Rounds the live state to what a checkpoint stores: AdamW's moments
-    to bfloat16, the EMA to the weights plus a bfloat16 difference."""
+    to bfloat16, the EMA to the weights plus a bfloat16 difference.
+    Returns that difference (None without an EMA)."""
     for state in trainer.opt.state.values():
         for key in MOMENTS:
             if key in state:
                 state[key].copy_(state[key].to(torch.bfloat16))
-    if trainer.ema is not None:
-        _set_ema(trainer, _ema_delta(trainer))
+    if trainer.ema is None:
+        return None
+    delta = _ema_delta(trainer)
+    _set_ema(trainer, delta)
+    return delta
 
 
 def _opt_state(opt):
@@ -71,13 +75,13 @@ def _restore_opt(opt, saved):
 
 
 def save(trainer, position, folder, argv):
-    """Writes `folder/checkpoint.pt` atomically; returns its size in bytes."""
-    round_state(trainer)
+    """Writes `folder/NAME` atomically; returns its size in bytes."""
+    ema_delta = round_state(trainer)
     blob = {
         "format": FORMAT,
         "argv": list(argv),
         "model": trainer.model.state_dict(),
-        "ema_delta": _ema_delta(trainer) if trainer.ema else None,
+        "ema_delta": ema_delta,
         "ema_buffers": {k: v for k, v in trainer.ema.model.state_dict().items() if not v.is_floating_point()}
         if trainer.ema else None,
         "ema_steps": trainer.ema.steps if trainer.ema else 0,

@@ -1,6 +1,7 @@
 """The training loop of scripts/train/train.py: model, AdamW with warm-up +
-cosine, EMA of the weights, augmentation on the device, evaluation on the
-held-out images, metrics.csv, and DistributedDataParallel under torchrun.
+linear (or cosine) decay, EMA of the weights, augmentation on the device,
+evaluation on the held-out images, metrics.csv, checkpoints, and
+DistributedDataParallel under torchrun.
 
 Every random draw of a step is made for the whole global batch on every
 rank (the dataset lives on each device), and each rank then takes its
@@ -130,6 +131,23 @@ def schedule(step, total, warmup, peak, final, shape="linear"):
     return final + 0.5 * (peak - final) * (1.0 + math.cos(math.pi * progress))
 
 
+@torch.no_grad()
+def evaluate(net, images, labels, mean, std, flip=False):
+    """(plain cross-entropy, top-1 %) of `net` in float32 (as the weights
+    ship) on uint8 (N, H, W, 3) `images`, 1,000 at a time; with `flip`, of
+    the mean logits of each image and its mirror (flip test-time
+    augmentation)."""
+    loss, correct = 0.0, 0
+    for s in range(0, len(labels), 1000):
+        x = data.normalise(images[s:s + 1000], mean, std)
+        logits = net(x).float()
+        if flip:
+            logits = (logits + net(x.flip(3)).float()) / 2
+        loss += F.cross_entropy(logits, labels[s:s + 1000], reduction="sum").item()
+        correct += (logits.argmax(1) == labels[s:s + 1000]).sum().item()
+    return loss / len(labels), 100.0 * correct / len(labels)
+
+
 class Trainer:
     """One model's training on one rank."""
 
@@ -198,7 +216,7 @@ class Trainer:
         """The side the images are trained at after `progress` (0-1) of the
         steps: --resize-schedule "16:0.4,24:0.7" trains at 16 px for the
         first 40 %, 24 px until 70 %, then at the full size."""
-        for spec in filter(None, (getattr(self.args, "resize_schedule", None) or "").split(",")):
+        for spec in filter(None, (self.args.resize_schedule or "").split(",")):
             side, until = spec.split(":")
             if progress < float(until):
                 return int(side)
@@ -251,21 +269,14 @@ class Trainer:
         correct = (logits.argmax(1) == t.argmax(1)).sum()
         return loss.detach() * len(t), correct, lr
 
-    @torch.no_grad()
     def evaluate(self, model):
-        """(loss, top-1 %) on the held-out images, plain cross-entropy."""
+        """(loss, top-1 %) of `model` on the held-out images."""
         if len(self.vy) == 0:
             return float("nan"), float("nan")
         model.eval()
-        net = fast_model(model) if self.args.fast else model
-        loss, correct = 0.0, 0
-        for s in range(0, len(self.vy), 1000):
-            x = data.normalise(self.vx[s:s + 1000], self.mean, self.std)
-            logits = net(x).float()  # float32, as the weights ship
-            loss += F.cross_entropy(logits, self.vy[s:s + 1000], reduction="sum").item()
-            correct += (logits.argmax(1) == self.vy[s:s + 1000]).sum().item()
+        result = evaluate(fast_model(model) if self.args.fast else model, self.vx, self.vy, self.mean, self.std)
         model.train()
-        return loss / len(self.vy), 100.0 * correct / len(self.vy)
+        return result
 
     def _sync(self):
         if self.dist.device.type == "cuda":

@@ -24,18 +24,6 @@ import st_io  # noqa: E402
 from fast import fast_model  # noqa: E402
 
 
-@torch.no_grad()
-def top1(net, images, labels, mean, std, flip):
-    correct = 0
-    for s in range(0, len(labels), 1000):
-        x = data.normalise(images[s:s + 1000], mean, std)
-        logits = net(x)
-        if flip:
-            logits = (logits + net(x.flip(3))) / 2
-        correct += (logits.argmax(1) == labels[s:s + 1000]).sum().item()
-    return 100.0 * correct / len(labels)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("runs", nargs="+")
@@ -59,7 +47,7 @@ def main():
         net = fast_model(model)
         vx, vy = torch.from_numpy(vx), torch.from_numpy(vy)
         mean, std = cfg["preprocess"]["mean"], cfg["preprocess"]["std"]
-        plain, flipped = top1(net, vx, vy, mean, std, False), top1(net, vx, vy, mean, std, True)
+        plain, flipped = (engine.evaluate(net, vx, vy, mean, std, flip)[1] for flip in (False, True))
         print(f"| {os.path.basename(os.path.normpath(run))} | {plain:.2f} | {flipped:.2f} | {flipped - plain:+.2f} |",
               flush=True)
 
