@@ -48,8 +48,15 @@ pub fn inspect(bytes: &[u8], mime: &str) -> Result<ImageFacts, String> {
         return Err("HEIC/HEIF photos cannot be decoded by browsers: export the photo as JPEG first".into());
     }
     let format = image::guess_format(bytes).map_err(|_| {
-        let kind = if mime.is_empty() { "unknown type".to_string() } else { mime.to_string() };
-        format!("not an image ({kind}): use a JPEG, PNG, GIF, WebP, BMP or AVIF file")
+        let use_one = "use a JPEG, PNG, GIF, WebP, BMP or AVIF file";
+        match mime {
+            "" => format!("not an image (unknown type): {use_one}"),
+            // The name says image (the browser takes the type from it), the bytes do not.
+            m if m.starts_with("image/") => {
+                format!("named like an image ({m}), but its contents are not one: {use_one}")
+            }
+            m => format!("not an image ({m}): {use_one}"),
+        }
     })?;
     let name = format!("{format:?}").to_uppercase();
     let size = header_size(bytes, format);
@@ -138,6 +145,8 @@ mod tests {
         assert!(inspect(heic, "").unwrap_err().contains("HEIC"));
         let text = inspect(b"hello, this is a text file", "text/plain").unwrap_err();
         assert!(text.contains("not an image") && text.contains("text/plain"), "{text}");
+        let renamed = inspect(b"hello, this is a text file", "image/jpeg").unwrap_err();
+        assert!(renamed.contains("contents are not") && !renamed.starts_with("not an image"), "{renamed}");
     }
 
     #[test]
