@@ -34,6 +34,8 @@ mod views_state;
 mod viz;
 #[cfg(target_arch = "wasm32")]
 mod webcam;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod words;
 #[cfg(target_arch = "wasm32")]
 mod worker;
 

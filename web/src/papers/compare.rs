@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use shiftscope::ablation::ABLATIONS;
+use shiftscope::ablation::{Ablation, ABLATIONS};
 use shiftscope::engine::protocol::ModelAnswer;
 use yew::prelude::*;
 
@@ -59,12 +59,19 @@ fn Column(props: &ColumnProps) -> Html {
     }
 }
 
+/// This project's CIFAR-10 top-1 `(with, without)` of a rerun that has
+/// finished; a paused or unrun one shows nothing to visitors.
+fn finished_run(ablation: &Ablation) -> Option<(f64, f64)> {
+    ablation.cifar10.filter(|(_, status)| !status.contains("not finished")).map(|(top1, _)| top1)
+}
+
 /// The row of models and the ablation table.
 #[component]
 pub fn Compare(props: &CompareProps) -> Html {
     let answers = props.compared.for_image(props.analysis.id).cloned();
     let busy = props.compared.asked(props.analysis.id);
     let on_run = props.on_run.reform(|_: MouseEvent| ());
+    let finished: Vec<(f64, f64)> = ABLATIONS.iter().filter_map(finished_run).collect();
     html! {
         <section class="viz-card papers-wide" id="compare" aria-labelledby="compare-heading">
             <h3 id="compare-heading">{ "Side by side" }</h3>
@@ -79,18 +86,21 @@ pub fn Compare(props: &CompareProps) -> Html {
             }
             <table id="ablations">
                 <caption>{ "S²-MLPv2's ablations: top-1 with the paper's choice / without" }</caption>
-                <thead><tr><th>{ "choice" }</th><th>{ "paper, ImageNet" }</th><th>{ "this project, CIFAR-10" }</th></tr></thead>
+                <thead><tr><th>{ "choice" }</th><th>{ "paper, ImageNet" }</th>
+                    if !finished.is_empty() { <th>{ "this project, CIFAR-10" }</th> }</tr></thead>
                 <tbody>{ for ABLATIONS.iter().map(|a| html! {
                     <tr>
                         <th scope="row">{ a.question }</th>
                         <td>{ format!("{:.1} / {:.1} %", a.paper.0, a.paper.1) }</td>
-                        <td>{ match a.cifar10 {
-                            Some(((with, without), status)) => format!("{with:.2} / {without:.2} % ({status})"),
-                            None => "not run yet: it is part of the GPU training run".to_string(),
-                        } }</td>
+                        if !finished.is_empty() {
+                            <td>{ finished_run(a).map(|(with, without)| format!("{with:.2} / {without:.2} %")).unwrap_or_default() }</td>
+                        }
                     </tr>
                 }) }</tbody>
             </table>
+            if finished.len() < ABLATIONS.len() {
+                <p class="explain" id="ablations-pending">{ "This project's CIFAR-10 reruns of these choices appear here once their training has finished." }</p>
+            }
         </section>
     }
 }

@@ -14,6 +14,7 @@ use super::photo::crop_pixels;
 use crate::state::Analysis;
 use crate::view::select_value;
 use crate::viz::draw::{field_overlay, outline, pixel_at, put_rgba};
+use crate::words::counted;
 
 /// Orange, as the panel's theoretical fields.
 const TINT: [u8; 3] = [255, 150, 20];
@@ -48,11 +49,12 @@ fn explanation(depth: usize, size: usize, dilation: usize, fields: &[Option<Rece
     let reach = |i: usize| fields[i].as_ref().map(|f| (f.size_px(), f.paths.support_size())).unwrap_or_default();
     let (((h, w), axial), (_, conv)) = (reach(0), reach(1));
     format!(
-        "After {depth} block(s) on a {EXPLORER_IMAGE}-px image cut into 4-px tokens, an axial shift of size {size} and dilation {dilation} \
+        "After {} on a {EXPLORER_IMAGE}-px image cut into 4-px tokens, an axial shift of size {size} and dilation {dilation} \
          reaches the chosen token from a {h}×{w}-px box — the box of a {size}×{size} convolution with that dilation — but from {axial} of \
          its pixels where the convolution uses {conv}: each block moves information only along a row and a column, and dilation leaves \
          gaps between the tokens it reaches. Swin's windows stop at their 7×7 borders until the shifted windows cross them; Mixer's token \
-         MLP reaches everything at once; S²-MLP's one-token shifts grow one token per block. Click an image to move the token."
+         MLP reaches everything at once; S²-MLP's one-token shifts grow one token per block. Click an image to move the token.",
+        counted(depth, "block", "blocks")
     )
 }
 

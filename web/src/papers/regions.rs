@@ -13,6 +13,7 @@ use crate::state::Analysis;
 use crate::view::select_value;
 use crate::views_state::{Pending, RegionsAnswer};
 use crate::viz::draw::context;
+use crate::words::counted;
 
 /// Input sizes offered, as multiples of the training size.
 const TIMES: [usize; 3] = [2, 3, 4];
@@ -142,7 +143,7 @@ pub fn Regions(props: &RegionsProps) -> Html {
                     { for answer.regions.labels.iter().enumerate().filter(|(k, _)| votes[*k] > 0).map(|(k, label)| {
                         let [r, g, b] = class_colour(k);
                         html! { <li data-class={k.to_string()} data-tokens={votes[k].to_string()}>
-                            <svg class="swatch" viewBox="0 0 1 1" aria-hidden="true"><rect width="1" height="1" fill={format!("rgb({r},{g},{b})")} /></svg>{ format!("{label}: {} tokens", votes[k]) }</li> }
+                            <svg class="swatch" viewBox="0 0 1 1" aria-hidden="true"><rect width="1" height="1" fill={format!("rgb({r},{g},{b})")} /></svg>{ format!("{label}: {}", counted(votes[k], "token", "tokens")) }</li> }
                     }) }
                 </ul>
             }

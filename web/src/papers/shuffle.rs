@@ -83,7 +83,7 @@ pub fn Shuffle(props: &ShuffleProps) -> Html {
     let busy = props.shuffled.asked(props.analysis.id);
     html! {
         <section class="viz-card" id="shuffle" aria-labelledby="shuffle-heading">
-            <h3 id="shuffle-heading">{ "MLP-Mixer: shuffled patches cost it nothing" }</h3>
+            <h3 id="shuffle-heading">{ "Shuffled patches: Mixer's weights can undo them" }</h3>
             <div class="viz-controls">
                 <label>{ "seed " }<input id="shuffle-seed" type="number" min="0" value={seed.to_string()} oninput={on_seed} /></label>
                 <button id="shuffle-run" onclick={on_run} disabled={busy}>{ if busy { "shuffling…" } else { "Shuffle" } }</button>

@@ -73,10 +73,13 @@ pub fn AttentionView(props: &AttentionProps) -> Html {
         });
     }
     if blocks.is_empty() {
+        // What this architecture does where S²-MLPv2 weighs its branches.
+        let architecture = props.analysis.config.architecture();
         return html! {
-            <section class="viz-card" aria-labelledby="attention-heading">
-                <h3 id="attention-heading">{ "Split-attention" }</h3>
-                <p class="explain">{ describe(blocks) }</p>
+            <section class="viz-card compact" aria-labelledby="attention-heading">
+                <h3 id="attention-heading">{ "No split-attention" }</h3>
+                <p class="explain" id="attention-instead">{ format!("{} {} has no branches to weigh: {}",
+                    describe(blocks), architecture.title(), architecture.description()) }</p>
             </section>
         };
     }

@@ -23,9 +23,14 @@ pub struct CamProps {
 #[component]
 pub fn CamView(props: &CamProps) -> Html {
     let canvas = use_node_ref();
-    let chosen = use_state(|| None::<usize>);
-    let class = chosen
-        .filter(|c| props.predictions.iter().any(|p| p.class == *c))
+    // The class picked, for the photo it was picked on: a new photo starts
+    // from its own top class (webcam frames, which have no photo, keep it).
+    let chosen = use_state(|| None::<(Option<String>, usize)>);
+    let photo = props.analysis.photo_url.clone();
+    let class = (*chosen)
+        .as_ref()
+        .filter(|(on, c)| *on == photo && props.predictions.iter().any(|p| p.class == *c))
+        .map(|(_, c)| *c)
         .or(props.predictions.first().map(|p| p.class))
         .unwrap_or(0);
     let Some(cam) = props.analysis.result.activation(class).cloned() else {
@@ -47,7 +52,7 @@ pub fn CamView(props: &CamProps) -> Html {
         let chosen = chosen.clone();
         Callback::from(move |event: Event| {
             if let Some(value) = select_value(&event) {
-                chosen.set(value.parse().ok());
+                chosen.set(value.parse().ok().map(|c| (photo.clone(), c)));
             }
         })
     };

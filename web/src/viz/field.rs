@@ -122,6 +122,9 @@ pub fn FieldView(props: &FieldProps) -> Html {
         })
     };
     let (h, w) = field.size_px();
+    // What the paths run through, from the architecture's own facts.
+    let shifts = analysis.config.architecture().block_shifts().iter().any(|groups| !groups.is_empty());
+    let through = if shifts { "the shifts" } else { "the token-mixing layers" };
     let measured_state = match &props.field {
         Field::Measured(m) if m.analysis == analysis.id => {
             let stale = m.depth != props.depth || m.token != field.token;
@@ -152,7 +155,7 @@ pub fn FieldView(props: &FieldProps) -> Html {
                     <canvas ref={theory} id="rf-theory" class="viz-image" tabindex="0" onclick={on_click}
                         aria-label="theoretical receptive field; click a token to choose it, arrow keys move it"
                         data-size={format!("{h}x{w}")} data-token={format!("{},{}", field.token.0, field.token.1)}></canvas>
-                    <figcaption>{ "theory: paths through the shifts (log scale)" }</figcaption>
+                    <figcaption>{ format!("theory: paths through {through} (log scale)") }</figcaption>
                 </figure>
                 <figure>
                     <canvas ref={measured} id="rf-measured" class={classes!("viz-image", (!has_measure).then_some("empty"))}
@@ -176,11 +179,11 @@ pub fn FieldView(props: &FieldProps) -> Html {
 
 /// A path count for people: digits up to a million, then powers of ten.
 fn count(n: f64) -> String {
-    if n < 1e6 {
-        format!("{n:.0}")
-    } else {
-        let exponent = n.log10().floor();
-        format!("{:.1}·10^{exponent:.0}", n / 10f64.powf(exponent))
+    match n {
+        n if n < 1e6 => format!("{n:.0}"),
+        n if n < 1e9 => format!("{:.1} million", n / 1e6),
+        n if n < 1e12 => format!("{:.1} billion", n / 1e9),
+        n => format!("{:.1} trillion", n / 1e12),
     }
 }
 

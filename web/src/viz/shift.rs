@@ -144,9 +144,9 @@ pub fn ShiftView(props: &ShiftProps) -> Html {
     let Some(maps) = maps.filter(|m| !m.groups.is_empty()) else {
         let architecture = props.analysis.config.architecture();
         return html! {
-            <section class="viz-card" aria-labelledby="shift-heading">
-                <h3 id="shift-heading">{ "The shift" }</h3>
-                <p class="explain">{ format!("{} has no shift. {}", architecture.title(), architecture.token_mixing()) }</p>
+            <section class="viz-card compact" aria-labelledby="shift-heading">
+                <h3 id="shift-heading">{ "Token mixing, instead of a shift" }</h3>
+                <p class="explain" id="shift-instead">{ format!("{} has no shift. {} {}", architecture.title(), architecture.token_mixing(), architecture.description()) }</p>
             </section>
         };
     };
@@ -168,7 +168,9 @@ pub fn ShiftView(props: &ShiftProps) -> Html {
                 data-frame-interval-ms={frame_ms.map(|f| format!("{:.1}", f.1)).unwrap_or_default()}></canvas>
             <p class="explain">{ explain }</p>
             if let Some((draw_ms, interval)) = *frame_ms {
-                <p class="explain" id="frame-time">{ format!("Animation: {draw_ms:.2} ms to draw a frame, one frame every {interval:.1} ms (median).") }</p>
+                <details class="engine-details"><summary>{ "timings" }</summary>
+                    <p class="explain" id="frame-time">{ format!("Animation: {draw_ms:.2} ms to draw a frame, one frame every {interval:.1} ms (median).") }</p>
+                </details>
             }
         </section>
     }
