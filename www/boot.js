@@ -16,8 +16,15 @@ async function compile() {
   }
 }
 const [bindings, module] = await Promise.all([import(tag.dataset.bindings), compile()]);
-globalThis.shiftscopeBoot = { bindings: new URL(tag.dataset.bindings, location.href).href, module };
+// `?webgpu` asks for WebGPU even on a software adapter (web/src/device.rs);
+// the engine's worker gets the wish with the module.
+globalThis.shiftscopeWebgpu = Boolean(globalThis.shiftscopeWebgpu) || new URLSearchParams(location.search).has('webgpu');
+globalThis.shiftscopeBoot = {
+  bindings: new URL(tag.dataset.bindings, location.href).href, module, webgpu: globalThis.shiftscopeWebgpu,
+};
 const wasm = await bindings.default({ module_or_path: module });
+// The app has rendered its own status line by now.
+document.getElementById('booting')?.remove();
 // The page's wasm memory, in bytes (read by the soak, web/e2e/soak.mjs).
 globalThis.shiftscopeMemoryBytes = () => wasm.memory.buffer.byteLength;
 dispatchEvent(new CustomEvent('TrunkApplicationStarted'));

@@ -5,7 +5,9 @@
 self.onmessage = async (event) => {
   self.onmessage = null;
   try {
-    const { bindings, module } = event.data;
+    const { bindings, module, webgpu } = event.data;
+    // Read by the engine when it chooses its device (web/src/device.rs).
+    self.shiftscopeWebgpu = Boolean(webgpu);
     const glue = await import(bindings);
     const wasm = await glue.default({ module_or_path: module });
     // The engine's wasm memory, in bytes (read by the soak, web/e2e/soak.mjs).

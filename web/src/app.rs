@@ -13,7 +13,7 @@ use crate::hooks::{
 use crate::papers::photo::use_photo;
 use crate::papers::{PapersCallbacks, PapersPanel};
 use crate::state::{Action, Phase, State};
-use crate::view::{MessageArea, ModelPicker, Predictions, StatusLine};
+use crate::view::{MessageArea, ModelInput, ModelPicker, Predictions, StatusLine};
 use crate::viz::VizPanel;
 use crate::webcam::use_webcam;
 
@@ -102,8 +102,25 @@ pub fn App() -> Html {
         })
     };
 
-    // The photo shown, at full resolution, for the overlays drawn on it.
-    let photo = use_photo(state.outcome.analysis.as_ref().and_then(|a| a.photo_url.clone()));
+    // A newly ready model classifies the shown photo again (the reducer
+    // counts the changes; webcam frames go to it by themselves).
+    {
+        let (client, dispatch, rerun) = (client.clone(), dispatch.clone(), state.rerun());
+        use_effect_with(state.reruns, move |reruns| {
+            if let (true, Some((source, url))) = (*reruns > 0, rerun) {
+                spawn_local(async move {
+                    match fetch_blob(&url).await {
+                        Ok(blob) => classify_blob(&client, &dispatch, blob, source),
+                        Err(e) => dispatch.dispatch(Action::Error(format!("{source}: {e}"))),
+                    }
+                });
+            }
+        });
+    }
+
+    // The photo shown, at full resolution, for the overlays drawn on it:
+    // none until the shown image's own photo has loaded.
+    let photo = use_photo(state.outcome.analysis.as_ref().and_then(|a| Some((a.id, a.photo_url.clone()?))));
 
     // The papers' views ask about the image shown.
     let ask = {
@@ -146,6 +163,12 @@ pub fn App() -> Html {
     // The card of the model that made the shown prediction (none for the
     // visitor's own weights).
     let outcome_card = state.cards.iter().find(|c| c.name == state.outcome.model);
+    // What the models tell apart and at what size, for the line by the file chooser.
+    let first_card = state.cards.first();
+    let preview = state.preview();
+    // A photo's answer (not a webcam frame's, nor the page's own first
+    // example) is scrolled into view where it sits below the preview.
+    let reveal = state.outcome.analysis.as_ref().filter(|a| a.photo_url.is_some() && state.updates > 1).map(|a| a.id);
     html! {
         <div class={classes!("app", dragging.then_some("dragging"))}>
             <header>
@@ -161,18 +184,26 @@ pub fn App() -> Html {
                 <div class="panels">
                     <section class="input" aria-labelledby="input-heading">
                         <h2 id="input-heading">{ "Image" }</h2>
-                        <div class="preview">
-                            <video ref={video} id="webcam" class={classes!((!state.webcam).then_some("hidden"))}
-                                muted=true playsinline=true aria-label="webcam"></video>
-                            if let (false, Some(url)) = (state.webcam, &state.outcome.preview) {
-                                <img id="preview" src={url.clone()} alt={format!("the image classified: {}", state.outcome.source)} />
+                        <div class="preview-row">
+                            <div class="preview">
+                                <video ref={video} id="webcam" class={classes!((!state.webcam).then_some("hidden"))}
+                                    muted=true playsinline=true aria-label="webcam"></video>
+                                if let (false, Some((source, url))) = (state.webcam, preview) {
+                                    <img id="preview" src={url.to_string()} alt={format!("the image: {source}")} />
+                                }
+                            </div>
+                            if let Some(analysis) = &state.outcome.analysis {
+                                <ModelInput analysis={analysis.clone()} />
                             }
                         </div>
-                        <ImageControls on_file={on_file} on_webcam={on_webcam} webcam={state.webcam} />
+                        <ImageControls on_file={on_file} on_webcam={on_webcam} webcam={state.webcam}
+                            classes={first_card.map(|c| c.dataset.classes.clone()).unwrap_or_default()}
+                            side={first_card.map(|c| c.model.image_size)} />
                         <Examples on_pick={on_example} />
                     </section>
                     <Predictions predictions={state.outcome.predictions.clone()} source={state.outcome.source.clone()}
                         model={state.outcome.model.clone()} updates={state.updates}
+                        classifying={state.classifying().map(str::to_string)} waiting={state.waiting().is_some()} reveal={reveal}
                         classes={outcome_card.map(|c| c.dataset.classes.clone()).unwrap_or_default()}
                         calibration={outcome_card.and_then(|c| c.calibration.clone())} />
                     <div class="models">

@@ -13,6 +13,10 @@ use crate::view::select_value;
 /// The example images in `assets/examples/` (licences in `assets/README.md`).
 pub const EXAMPLES: [&str; 4] = ["cat", "horse", "rocket", "coffee"];
 
+/// The examples that show none of the ten classes (labelled as such: the
+/// models answer with the nearest class they know).
+const OUTSIDE_THE_CLASSES: [&str; 2] = ["rocket", "coffee"];
+
 /// Where the example image `name` is served.
 pub fn example_url(name: &str) -> String {
     format!("assets/examples/{name}.png")
@@ -36,6 +40,12 @@ pub struct ImageControlsProps {
     pub on_webcam: Callback<()>,
     /// Whether the webcam runs.
     pub webcam: bool,
+    /// The classes the shipped models tell apart (empty until their cards arrive).
+    #[prop_or_default]
+    pub classes: Vec<String>,
+    /// The side in pixels of the thumbnail they classify.
+    #[prop_or_default]
+    pub side: Option<usize>,
 }
 
 /// "Choose an image" and "Start webcam".
@@ -58,6 +68,11 @@ pub fn ImageControls(props: &ImageControlsProps) -> Html {
                 { if props.webcam { "Stop webcam" } else { "Start webcam" } }
             </button>
             <span class="hint">{ "or drop / paste (Ctrl+V) an image anywhere" }</span>
+            if let (false, Some(side)) = (props.classes.is_empty(), props.side) {
+                <p class="hint" id="what-it-knows">{ format!(
+                    "The models know {} kinds of thing — {} — and see only a {side}×{side}-pixel thumbnail of the middle of your image.",
+                    props.classes.len(), props.classes.join(", ")) }</p>
+            }
         </div>
     }
 }
@@ -77,10 +92,13 @@ pub fn Examples(props: &ExamplesProps) -> Html {
             { for EXAMPLES.iter().map(|name| {
                 let on_pick = props.on_pick.clone();
                 let onclick = Callback::from(move |_: MouseEvent| on_pick.emit(name.to_string()));
+                let outside = OUTSIDE_THE_CLASSES.contains(name);
+                let label = if outside { format!("{name} (not one of the classes)") } else { name.to_string() };
                 html! {
-                    <button type="button" class="example" data-example={*name} {onclick} aria-label={format!("classify the example image: {name}")}>
+                    <button type="button" class="example" data-example={*name} data-outside={outside.to_string()} {onclick}
+                        aria-label={format!("classify the example image: {label}")}>
                         <img src={example_url(name)} alt="" />
-                        <span>{ *name }</span>
+                        <span>{ label }</span>
                     </button>
                 }
             }) }

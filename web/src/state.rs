@@ -179,8 +179,13 @@ pub struct State {
     /// The papers' views.
     pub views: Views,
     /// Preview URLs the last action let go of (a replaced preview, images
-    /// superseded or failed), for the page to revoke.
+    /// superseded or failed) and that nothing shown or sent still uses,
+    /// for the page to revoke.
     pub released: Vec<String>,
+    /// How many times a newly ready model replaced another while a photo
+    /// was shown: the page sends that photo ([`State::rerun`]) again on
+    /// each, so the prediction and the panel follow the model in use.
+    pub reruns: u64,
 }
 
 impl Default for State {
@@ -201,6 +206,7 @@ impl Default for State {
             sent: BTreeMap::new(),
             views: Views::default(),
             released: vec![],
+            reruns: 0,
         }
     }
 }
@@ -254,15 +260,6 @@ impl State {
         self.messages += 1;
     }
 
-    /// The source of the latest unanswered image, when no model is ready
-    /// yet to classify it (it waits for one).
-    pub fn waiting(&self) -> Option<&str> {
-        match self.active {
-            None => self.sent.values().next_back().map(|s| s.source.as_str()),
-            Some(_) => None,
-        }
-    }
-
     /// Whether `model` is the latest asked for.
     fn is_requested(&self, model: u64) -> bool {
         self.requested.as_ref().is_some_and(|r| r.number == model)
@@ -282,6 +279,10 @@ impl State {
             Reply::Ready { model, name, config, note, load_ms } if self.is_requested(model) => {
                 self.phase = Phase::Ready;
                 let card = self.requested.as_ref().and_then(|r| r.card.clone());
+                // Another model replaces the one that answered what is shown.
+                if self.active.as_ref().is_some_and(|a| a.number != model) && self.rerun().is_some() {
+                    self.reruns += 1;
+                }
                 self.active =
                     Some(ModelSlot { number: model, name, card, config: Some(*config), load_ms: Some(load_ms) });
                 self.latency = LatencyWindow::new(LATENCY_WINDOW);
@@ -396,9 +397,22 @@ impl Reducible for State {
             Action::Measuring { depth, token } => next.field = Field::Measuring { depth, token },
             Action::Asked { view, image } => next.views.ask(view, image),
         }
+        // A URL let go of by one image may still be another's (a photo
+        // sent again for a new model): only unused ones are revoked.
+        let mut released: Vec<String> = vec![];
+        for url in std::mem::take(&mut next.released) {
+            if !released.contains(&url) && !next.in_use(&url) {
+                released.push(url);
+            }
+        }
+        next.released = released;
         Rc::new(next)
     }
 }
+
+// What the page reads off the state: the image shown or in flight.
+#[path = "state_queries.rs"]
+mod queries;
 
 #[cfg(test)]
 #[path = "state_tests.rs"]

@@ -206,3 +206,34 @@ fn a_failed_view_says_why_and_can_be_asked_again() {
         other => panic!("expected an error, got {other:?}"),
     }
 }
+
+#[test]
+fn the_image_sent_shows_at_once_and_is_classifying_until_answered() {
+    let state = run(Rc::new(State::default()), vec![sent(1, "example: cat", 0.0)]);
+    assert_eq!(state.preview(), Some(("example: cat", "blob:1")), "before any model is ready");
+    assert_eq!(state.classifying(), Some("example: cat"));
+    let state = run(state, vec![load(2, "mixer"), ready(2, "mixer"), sent(3, "b.png", 1.0), frame(4)]);
+    assert_eq!(state.preview(), Some(("b.png", "blob:3")), "the newest image, not a webcam frame");
+    let state = run(state, vec![classified(2, 3, 7, 2.0)]);
+    assert_eq!(state.classifying(), None, "1 and 3 answered or superseded; a frame is no visitor's wait");
+    assert_eq!(state.preview(), Some(("b.png", "blob:3")));
+}
+
+#[test]
+fn a_new_model_asks_for_the_shown_photo_again_and_names_itself() {
+    let state = run(with_model(), vec![sent(2, "a.png", 0.0), classified(1, 2, 7, 1.0)]);
+    assert_eq!((state.reruns, state.outcome.model.as_str()), (0, "mixer"));
+    let state = run(state, vec![load(3, "asmlp"), ready(3, "asmlp")]);
+    assert_eq!(state.reruns, 1, "the new model re-runs the photo");
+    let (source, url) = state.rerun().unwrap();
+    assert_eq!((source.as_str(), url.as_str()), ("a.png", "blob:2"));
+    // The page sends the same photo (same URL) again: nothing is revoked.
+    let again = Sent { source, preview: Some(url), note: None, live: false, at_ms: 2.0 };
+    let state = run(state, vec![Action::Sent { image: 4, sent: again }, classified(3, 4, 1, 3.0)]);
+    assert!(state.released.is_empty(), "the photo is still shown: {:?}", state.released);
+    assert_eq!((state.outcome.model.as_str(), state.outcome.predictions[0].class), ("asmlp", 1));
+    assert_eq!(state.outcome.analysis.as_ref().map(|a| a.id), Some(4), "the panel follows the new answer");
+    // The same model ready again, or a webcam running, sends nothing.
+    let state = run(state, vec![Action::Webcam(true), load(5, "s2"), ready(5, "s2")]);
+    assert_eq!(state.reruns, 1);
+}

@@ -8,7 +8,9 @@ use shiftscope::predict::Prediction;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::state::{Message, Phase};
+use crate::state::{Analysis, Message, Phase};
+use crate::viz::draw::put_rgba;
+use crate::words::with_article;
 use shiftscope::engine::protocol::Backend;
 
 /// Props of [`StatusLine`].
@@ -32,15 +34,19 @@ pub struct StatusProps {
     pub waiting: Option<String>,
 }
 
-/// Backend, loading progress (bar or spinner) and latency.
+/// Where the model runs and what it is doing, in words (what is being
+/// fetched or compiled during the first load); the timings sit in a
+/// "details" disclosure below.
 #[component]
 pub fn StatusLine(props: &StatusProps) -> Html {
     let backend = props.backend.as_ref();
     let busy = !matches!(props.phase, Phase::Ready | Phase::NoModel);
     let phase = match &props.phase {
-        Phase::Starting => html! { <span class="spinner" aria-hidden="true"></span> },
+        Phase::Starting => html! {
+            <span><span class="spinner" aria-hidden="true"></span>{ " starting: compiling the app and choosing where the model runs…" }</span>
+        },
         Phase::Downloading { name, received, total } => html! {
-            <label>{ format!("downloading {name} ") }
+            <label>{ format!("downloading the model {} ", pretty_name(name)) }
                 if *total > 0.0 {
                     <progress id="download" max={total.to_string()} value={received.to_string()}></progress>
                     { format!(" {:.0} %", 100.0 * received / total) }
@@ -50,30 +56,35 @@ pub fn StatusLine(props: &StatusProps) -> Html {
             </label>
         },
         Phase::Warming { name } => {
-            let what = if backend == Some(&Backend::WebGpu) { " (compiling GPU pipelines)" } else { "" };
-            html! { <span><span class="spinner" aria-hidden="true"></span>{ format!(" preparing {name}{what}…") }</span> }
+            let what = if backend == Some(&Backend::WebGpu) { " (compiling GPU programs)" } else { "" };
+            html! { <span><span class="spinner" aria-hidden="true"></span>{ format!(" preparing {}{what}…", pretty_name(name)) }</span> }
         }
-        Phase::Ready => match props.load_ms {
-            Some(ms) => html! {
-                <span id="loaded" data-ms={ms.to_string()} title={format!("weights read and model built in {ms:.0} ms")}>{ "ready" }</span>
-            },
-            None => html! { <span>{ "ready" }</span> },
-        },
+        Phase::Ready => html! { <span id="ready">{ "ready" }</span> },
         Phase::NoModel => html! { <span>{ "no model loaded" }</span> },
     };
     html! {
+        <>
         <p id="status" aria-live="polite" aria-busy={busy.to_string()}
            data-backend={backend.map(Backend::key).unwrap_or("none")}
            data-phase={if busy { "busy" } else { "idle" }} data-model={props.model.clone().unwrap_or_default()}>
-            <span id="backend" title="where the model runs">{ backend.map(Backend::describe).unwrap_or_else(|| "choosing a device…".into()) }</span>
+            <span id="backend" title="where the model runs">{ backend.map(Backend::describe).unwrap_or_else(|| "starting…".into()) }</span>
             { " · " }{ phase }
             if let Some(source) = &props.waiting {
                 <span id="waiting">{ format!(" · {source} is classified as soon as the model is ready") }</span>
             }
-            if let Some(ms) = props.latency_ms {
-                <span id="latency" data-ms={ms.to_string()}>{ format!(" · {ms:.1} ms (median of {})", props.runs) }</span>
-            }
         </p>
+        if props.load_ms.is_some() || props.latency_ms.is_some() {
+            <details id="engine-details" class="engine-details">
+                <summary>{ "timings" }</summary>
+                if let Some(ms) = props.load_ms {
+                    <span id="loaded" data-ms={ms.to_string()}>{ format!("weights read and model built in {ms:.0} ms") }</span>
+                }
+                if let Some(ms) = props.latency_ms {
+                    <span id="latency" data-ms={ms.to_string()}>{ format!(" · one image: {ms:.1} ms (median of {})", props.runs) }</span>
+                }
+            </details>
+        }
+        </>
     }
 }
 
@@ -182,6 +193,16 @@ pub struct PredictionsProps {
     /// How often the model is right at each confidence on its test split
     /// (from its card; none for weights without one).
     pub calibration: Option<Calibration>,
+    /// The source of the image being classified now, if any.
+    #[prop_or_default]
+    pub classifying: Option<String>,
+    /// Whether that image waits for the first model.
+    #[prop_or_default]
+    pub waiting: bool,
+    /// The shown photo's number when its answer should be scrolled into
+    /// view (narrow screens put it below the preview).
+    #[prop_or_default]
+    pub reveal: Option<u64>,
 }
 
 /// Whether the top prediction falls where the model is mostly wrong.
@@ -195,22 +216,49 @@ fn unsure(props: &PredictionsProps) -> bool {
 /// What the model is not sure of, in words: its two likeliest classes and
 /// why the page will not call either an answer.
 fn unsure_text(props: &PredictionsProps, threshold: f64) -> String {
-    let labels: Vec<&str> = props.predictions.iter().take(2).map(|p| p.label.as_str()).collect();
+    let labels: Vec<String> = props.predictions.iter().take(2).map(|p| with_article(&p.label)).collect();
     format!(
-        " perhaps a {}. When its top class gets less than {:.0} %, this model is right less than half the time on \
+        " perhaps {}. When its top class gets less than {:.0} %, this model is right less than half the time on \
          CIFAR-10 test images.",
-        labels.join(", perhaps a "),
+        labels.join(", perhaps "),
         100.0 * threshold
     )
 }
 
-/// The top-5 as labelled probability bars.
+/// Scrolls `section` into view when it lies outside the window (on a
+/// narrow screen it sits below the preview and the controls).
+fn reveal(section: &NodeRef) {
+    let (Some(element), Some(window)) = (section.cast::<web_sys::Element>(), web_sys::window()) else { return };
+    let height = window.inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(0.0);
+    let rect = element.get_bounding_client_rect();
+    if rect.top() < 0.0 || rect.top() + rect.height().min(height * 0.5) > height {
+        element.scroll_into_view();
+    }
+}
+
+/// The top-5 as labelled probability bars, or what is being classified.
 #[component]
 pub fn Predictions(props: &PredictionsProps) -> Html {
+    let section = use_node_ref();
+    {
+        let section = section.clone();
+        use_effect_with(props.reveal, move |shown| {
+            if shown.is_some() {
+                reveal(&section);
+            }
+        });
+    }
     html! {
-        <section class="predictions" aria-labelledby="predictions-heading">
+        <section ref={section} class="predictions" aria-labelledby="predictions-heading"
+            data-classifying={props.classifying.is_some().to_string()}>
             <h2 id="predictions-heading">{ "Prediction" }</h2>
-            if props.predictions.is_empty() {
+            if let Some(source) = &props.classifying {
+                <p id="classifying" class="classifying" role="status">
+                    <span class="spinner" aria-hidden="true"></span>
+                    { if props.waiting { format!(" {source}: classifying as soon as the model is ready…") } else { format!(" classifying {source}…") } }
+                </p>
+            }
+            if props.predictions.is_empty() && props.classifying.is_none() {
                 <p class="hint">{ "Drop an image anywhere on the page, paste one, choose a file, pick an example or start the webcam." }</p>
             }
             if !props.predictions.is_empty() {
@@ -219,7 +267,7 @@ pub fn Predictions(props: &PredictionsProps) -> Html {
             if let (true, Some(threshold)) = (unsure(props), props.calibration.as_ref().and_then(|c| c.unsure_below)) {
                 <p id="unsure" role="note"><strong>{ "Not sure:" }</strong>{ unsure_text(props, threshold) }</p>
             }
-            <ol id="predictions" class={classes!(unsure(props).then_some("unsure"))} data-unsure={unsure(props).to_string()}
+            <ol id="predictions" class={classes!(unsure(props).then_some("unsure"), props.classifying.is_some().then_some("stale"))} data-unsure={unsure(props).to_string()}
                 data-source={props.source.clone()} data-model={props.model.clone()} data-updates={props.updates.to_string()}>
                 { for props.predictions.iter().map(|p| html! {
                     <li data-class={p.class.to_string()} data-label={p.label.clone()} data-probability={p.probability.to_string()}>
@@ -260,5 +308,35 @@ pub fn MessageArea(props: &MessageProps) -> Html {
             html! { <p id="message" class="note" role="status" data-kind="note" data-count={count}>{ text }</p> }
         }
         None => html! { <p id="message" role="status" data-kind="none" data-count={count}></p> },
+    }
+}
+
+/// Props of [`ModelInput`].
+#[derive(Properties, PartialEq)]
+pub struct ModelInputProps {
+    /// The image shown and the model that saw it.
+    pub analysis: std::rc::Rc<Analysis>,
+}
+
+/// What the model sees: its input (the crop, `image_size²` pixels), drawn
+/// pixel for pixel and enlarged by the page's style.
+#[component]
+pub fn ModelInput(props: &ModelInputProps) -> Html {
+    let canvas = use_node_ref();
+    let side = props.analysis.result.side;
+    {
+        let (canvas, analysis) = (canvas.clone(), props.analysis.clone());
+        use_effect_with(props.analysis.id, move |_| {
+            if let Some(element) = canvas.cast::<web_sys::HtmlCanvasElement>() {
+                put_rgba(&element, analysis.result.side, analysis.result.side, &analysis.rgba);
+            }
+        });
+    }
+    html! {
+        <figure class="model-input">
+            <canvas ref={canvas} id="model-input" data-image={props.analysis.id.to_string()}
+                aria-label={format!("what the model sees: {side}×{side} pixels")}></canvas>
+            <figcaption>{ format!("what the model sees: {side}×{side} px") }</figcaption>
+        </figure>
     }
 }

@@ -13,22 +13,24 @@ use yew::prelude::*;
 use crate::state::Analysis;
 use crate::viz::draw::{context, put_rgba};
 
-/// The photo of the preview URL once it has loaded.
+/// The photo of image `key.0` (its preview URL `key.1`) once it has
+/// loaded; `None` until then, so that no view draws an older image's photo
+/// under a newer image's crop (each view redraws when this changes).
 #[hook]
-pub fn use_photo(url: Option<String>) -> Option<HtmlImageElement> {
-    let photo = use_state(|| None::<HtmlImageElement>);
+pub fn use_photo(key: Option<(u64, String)>) -> Option<HtmlImageElement> {
+    let photo = use_state(|| None::<(u64, HtmlImageElement)>);
+    let image = key.as_ref().map(|(image, _)| *image);
     {
         let photo = photo.clone();
-        use_effect_with(url, move |url| {
-            photo.set(None);
-            let element = url.as_ref().and_then(|_| HtmlImageElement::new().ok());
-            let onload = element.as_ref().map(|element| {
-                let (photo, loaded) = (photo.clone(), element.clone());
-                let onload = Closure::<dyn Fn()>::new(move || photo.set(Some(loaded.clone())));
+        use_effect_with(key, move |key| {
+            let element = key.as_ref().and_then(|_| HtmlImageElement::new().ok());
+            let onload = element.as_ref().zip(key.as_ref()).map(|(element, (image, _))| {
+                let (photo, loaded, image) = (photo.clone(), element.clone(), *image);
+                let onload = Closure::<dyn Fn()>::new(move || photo.set(Some((image, loaded.clone()))));
                 element.set_onload(Some(onload.as_ref().unchecked_ref()));
                 onload
             });
-            if let (Some(element), Some(url)) = (&element, url) {
+            if let (Some(element), Some((_, url))) = (&element, key) {
                 element.set_src(url);
             }
             move || {
@@ -39,7 +41,7 @@ pub fn use_photo(url: Option<String>) -> Option<HtmlImageElement> {
             }
         });
     }
-    (*photo).clone()
+    (*photo).as_ref().filter(|(loaded, _)| Some(*loaded) == image).map(|(_, element)| element.clone())
 }
 
 /// Where the crop lies on a canvas of the whole photo: `(x, y, width, height)`.
