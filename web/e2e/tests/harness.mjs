@@ -45,14 +45,30 @@ export async function serve({ mounts = {} } = {}) {
   return { origin, url: origin + SUB_PATH, requests, close: () => new Promise((ok) => server.close(ok)) };
 }
 
-/** Headless Chromium; `webgpu: false` hides WebGPU, `camera` adds Chromium's fake webcam. */
-export async function launch({ webgpu = true, camera = false } = {}) {
+/**
+ * Headless Chromium; `webgpu: false` hides WebGPU, `camera` adds Chromium's fake webcam.
+ * With WebGPU on, the page is asked to use SwiftShader's software adapter, unless
+ * `cpuOnSoftware` (a visitor's choice: the CPU path, saying why).
+ */
+export async function launch({ webgpu = true, camera = false, cpuOnSoftware = false } = {}) {
   const args = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run',
     '--disable-sync', '--disable-quic'];
   args.push(webgpu ? '--enable-unsafe-webgpu' : '--disable-webgpu');
   if (webgpu) args.push('--enable-features=Vulkan', '--use-angle=swiftshader', '--use-webgpu-adapter=swiftshader');
   if (camera) args.push('--use-fake-device-for-media-stream');
-  return chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args });
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args });
+  // SwiftShader is a software adapter, which the page passes over for the
+  // CPU path unless asked (`?webgpu`, or this global): the WebGPU path's
+  // tests ask in every context.
+  if (webgpu && !cpuOnSoftware) {
+    const newContext = browser.newContext.bind(browser);
+    browser.newContext = async (...options) => {
+      const context = await newContext(...options);
+      await context.addInitScript(() => { globalThis.shiftscopeWebgpu = true; });
+      return context;
+    };
+  }
+  return browser;
 }
 
 /**
@@ -112,10 +128,19 @@ export function firstTimes(page) {
   return page.evaluate(() => ({ ...globalThis.shiftscopeFirstTimes }));
 }
 
-/** Waits until `name` is the model in use and ready (after a pick or an own-weights file). */
+/**
+ * Waits until `name` is the model in use and ready (after a pick or an own-weights file), and
+ * has classified again the image shown before it (the page re-runs it for the new model), so
+ * that the next result a test waits for is its own.
+ */
 export async function waitModel(page, name, timeout = 300_000) {
-  await page.waitForFunction((n) => document.querySelector('#status').dataset.model === n
-    && document.querySelector('#status').dataset.phase === 'idle', name, { timeout, polling: 250 });
+  await page.waitForFunction((n) => {
+    const status = document.querySelector('#status').dataset;
+    const list = document.querySelector('#predictions').dataset;
+    const rerun = Number(list.updates) === 0 || list.model === n;
+    return status.model === n && status.phase === 'idle' && rerun
+      && document.querySelector('.predictions').dataset.classifying !== 'true';
+  }, name, { timeout, polling: 250 });
 }
 
 /** Picks a shipped model in the picker and waits until it is in use. */

@@ -25,6 +25,9 @@ async function feed(page, i) {
   }
 }
 
+/** A CIFAR-10 class with its article: "an airplane", "a cat". */
+const an = (label) => `${/^[aeiou]/i.test(label) ? 'an' : 'a'} ${label}`;
+
 for (const webgpu of [true, false]) {
   const path = webgpu ? 'webgpu' : 'cpu';
   test(`${path}: page top-5 equals the CLI's for every shipped model`, { timeout: 900_000 }, async () => {
@@ -55,7 +58,7 @@ for (const webgpu of [true, false]) {
           const unsure = expected[0].probability < card.calibration.unsure_below;
           assert.equal(await page.getAttribute('#predictions', 'data-unsure'), String(unsure), `${model} ${source}`);
           assert.equal(await page.locator('#unsure').count(), unsure ? 1 : 0, `${model} ${source}`);
-          if (unsure) assert.match(await page.textContent('#unsure'), new RegExp(`^Not sure: perhaps a ${expected[0].label}, perhaps a ${expected[1].label}\\.`));
+          if (unsure) assert.match(await page.textContent('#unsure'), new RegExp(`^Not sure: perhaps ${an(expected[0].label)}, perhaps ${an(expected[1].label)}\\.`));
           assert.equal(await page.textContent('#known-classes'),
             `It knows only these 10 classes: ${card.dataset.classes.join(', ')}. Anything else gets the nearest of them.`);
         }

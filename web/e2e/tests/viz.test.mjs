@@ -83,7 +83,7 @@ for (const webgpu of [false, true]) {
       // The shift animation moves; its frame time is measured.
       const frame = await h.canvasPrint(page, '#shift-canvas');
       await h.canvasChanges(page, '#shift-canvas', frame, 'shift animation');
-      await page.waitForSelector('#frame-time', { timeout: 60_000 });
+      await page.waitForSelector('#frame-time', { state: 'attached', timeout: 60_000 }); // in the closed timings disclosure
       const frameMs = Number(await page.getAttribute('#shift-canvas', 'data-frame-ms'));
       const intervalMs = Number(await page.getAttribute('#shift-canvas', 'data-frame-interval-ms'));
       console.log(`${path}: shift animation draws a frame in ${frameMs} ms, one frame every ${intervalMs} ms`);
