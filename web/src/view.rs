@@ -225,10 +225,15 @@ fn unsure_text(props: &PredictionsProps, threshold: f64) -> String {
     )
 }
 
-/// Scrolls `section` into view when it lies outside the window (on a
-/// narrow screen it sits below the preview and the controls).
+/// On a narrow screen (one column: the answer sits below the preview and
+/// the controls), scrolls `section` into view when it lies outside the
+/// window. Wider layouts show it beside the preview and never jump.
 fn reveal(section: &NodeRef) {
     let (Some(element), Some(window)) = (section.cast::<web_sys::Element>(), web_sys::window()) else { return };
+    let narrow = window.match_media("(max-width: 36rem)").ok().flatten().is_some_and(|m| m.matches());
+    if !narrow {
+        return;
+    }
     let height = window.inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(0.0);
     let rect = element.get_bounding_client_rect();
     if rect.top() < 0.0 || rect.top() + rect.height().min(height * 0.5) > height {
