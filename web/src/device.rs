@@ -25,14 +25,21 @@ fn text(value: &JsValue, key: &str) -> Option<String> {
     Reflect::get(value, &key.into()).ok()?.as_string().filter(|s| !s.is_empty())
 }
 
-/// The name of the adapter WebGPU would hand out when it is a software
-/// one (`isFallbackAdapter`, or its info naming SwiftShader); `None` for a
-/// GPU, or when there is no adapter (the device's start then says why).
-async fn software_adapter() -> Option<String> {
+/// Why the CPU path beats the adapter WebGPU would hand out: none at all
+/// (a browser started with WebGPU disabled still has `navigator.gpu`), or
+/// a software one (`isFallbackAdapter`, or its info naming SwiftShader).
+/// `None` for a GPU, or when the adapter cannot be asked for.
+async fn cpu_instead() -> Option<String> {
     let gpu = Reflect::get(&Reflect::get(&js_sys::global(), &"navigator".into()).ok()?, &"gpu".into()).ok()?;
     let request: js_sys::Function = Reflect::get(&gpu, &"requestAdapter".into()).ok()?.dyn_into().ok()?;
     let promise: js_sys::Promise = request.call0(&gpu).ok()?.dyn_into().ok()?;
-    let adapter = wasm_bindgen_futures::JsFuture::from(promise).await.ok().filter(|a| a.is_object())?;
+    let adapter = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
+    if !adapter.is_object() {
+        return Some("WebGPU offers no GPU adapter here".into());
+    }
+    if webgpu_wanted_anyway() {
+        return None;
+    }
     let info = Reflect::get(&adapter, &"info".into()).unwrap_or(JsValue::UNDEFINED);
     let flag = |of: &JsValue| Reflect::get(of, &"isFallbackAdapter".into()).ok().and_then(|f| f.as_bool());
     let fallback = flag(&info).or_else(|| flag(&adapter)).unwrap_or(false);
@@ -40,10 +47,13 @@ async fn software_adapter() -> Option<String> {
         ["description", "vendor", "architecture", "device"].iter().filter_map(|k| text(&info, k)).collect();
     let named = words.join(" ");
     let swiftshader = named.to_lowercase().contains("swiftshader");
-    (fallback || swiftshader).then(|| match (swiftshader, words.first()) {
+    let name = match (swiftshader, words.first()) {
         (true, _) => "SwiftShader".to_string(),
         (false, Some(name)) => name.clone(),
         (false, None) => "a fallback adapter".to_string(),
+    };
+    (fallback || swiftshader).then(|| {
+        format!("WebGPU here runs on a software adapter ({name}), about 9× slower than this path; add ?webgpu to the address to use it anyway")
     })
 }
 
@@ -54,13 +64,8 @@ pub async fn init_device() -> (Device, Backend) {
     if !has_webgpu() {
         return (Device::flex(), Backend::Cpu("this browser has no WebGPU".into()));
     }
-    if !webgpu_wanted_anyway() {
-        if let Some(name) = software_adapter().await {
-            let why = format!(
-                "WebGPU here runs on a software adapter ({name}), about 9× slower than this path; add ?webgpu to the address to use it anyway"
-            );
-            return (Device::flex(), Backend::Cpu(why));
-        }
+    if let Some(why) = cpu_instead().await {
+        return (Device::flex(), Backend::Cpu(why));
     }
     match Device::wgpu_options().init_async().await {
         Ok(device) => (device, Backend::WebGpu),
