@@ -7,9 +7,9 @@
 //!
 //! Each bound is PyTorch f32's distance from float64 on the same weights and
 //! input (torch 1.13, one thread, printed by `tests/reference/sum_accuracy.py`;
-//! README § Exact sums) plus half a unit in the last place of the largest
-//! value: the final rounding, on either side of which two correct f32 sums
-//! may land. `SHIFTSCOPE_SUM_REPORT=<dir>` writes each model's weights,
+//! docs/testing.md § Exact sums) plus half a unit in the last place of the
+//! largest value: the final rounding, on either side of which two correct f32
+//! sums may land. `SHIFTSCOPE_SUM_REPORT=<dir>` writes each model's weights,
 //! input and f32 results under `<dir>` for that script.
 
 use burn::module::{Module, ModuleMapper, Param};

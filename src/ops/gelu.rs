@@ -2,7 +2,7 @@
 //!
 //! burn's CPU backend evaluates GELU one element at a time through libm's
 //! scalar `erff`: a fifth of a compact model's forward pass in the browser
-//! (README, Performance). On that backend, for f32 tensors outside
+//! (docs/performance.md). On that backend, for f32 tensors outside
 //! autodiff, [`gelu`] computes it in place with SIMD instead (WebAssembly
 //! SIMD128 in the browser, AVX2 / AVX-512 natively, chosen at run time):
 //! erf is a rational fit `z·P(z²)/Q(z²)` on |z| ≤ 4 (`erf(4)` rounds to 1 in

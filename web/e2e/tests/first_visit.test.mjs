@@ -106,7 +106,7 @@ async function photoViewsShow(page, now, before, what) {
   }
 }
 
-/** Saves what the window shows (the README's screenshot tour: docs/screenshots/tour-*.png). */
+/** Saves what the window shows (the screenshot tour in docs/page.md and the README: docs/screenshots/tour-*.png). */
 async function tourShot(page, name) {
   await mkdir(h.ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(h.ARTIFACTS, `tour-${name}.png`) });

@@ -5,7 +5,7 @@
 // classify an example at 224² with ImageNet labels exactly as the CLI does,
 // and the checkpoint's skipped entries are named. The same weights as
 // safetensors, each file in a fresh page, give the same top-5 and the time
-// to read each (printed; README § Weights quotes it).
+// to read each (printed; docs/weights.md quotes it).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
