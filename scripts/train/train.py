@@ -132,15 +132,18 @@ def machine(device, amp, compiled, fast):
 
 
 def stop_time(text):
-    """Seconds since the epoch of --stop-at (HH:MM today, local time, or an
-    ISO date-time); None for None."""
+    """Seconds since the epoch of --stop-at: HH:MM is the next time the
+    local clock shows it (02:30 given at 23:50 is tomorrow's), or an ISO
+    date-time; None for None."""
     if text is None:
         return None
     import datetime
     try:
         if len(text) <= 5:
             h, m = (int(v) for v in text.split(":"))
-            return datetime.datetime.now().replace(hour=h, minute=m, second=0, microsecond=0).timestamp()
+            now = datetime.datetime.now()
+            at = now.replace(hour=h, minute=m, second=0, microsecond=0)
+            return (at + datetime.timedelta(days=1) if at <= now else at).timestamp()
         return datetime.datetime.fromisoformat(text).timestamp()
     except ValueError:
         raise SystemExit(f"--stop-at {text!r}: give HH:MM or an ISO date-time")
@@ -326,7 +329,10 @@ def main(argv=None):
         if blob is None:
             write_train_json(args, cfg, epochs, details, os.path.join(args.out, "train.json"))
     deadline = started + args.time_budget - 10.0 if args.time_budget is not None and blob is None else None
-    result = trainer.fit(epochs, args.out, deadline, resume=blob, stop=Pause(stop_time(args.stop_at)),
+    stop_at = stop_time(args.stop_at)
+    if stop_at is not None:
+        log(f"pauses at a checkpoint before {time.strftime('%Y-%m-%d %H:%M', time.localtime(stop_at))}", rank)
+    result = trainer.fit(epochs, args.out, deadline, resume=blob, stop=Pause(stop_at),
                          checkpoint_steps=args.checkpoint_steps or 0,
                          argv=run_argv)
     if rank == 0:
