@@ -5,8 +5,8 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::calibration::Calibration;
 use crate::models::ModelConfig;
+use crate::weights::Profile;
 
 /// Lower-case hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -24,8 +24,6 @@ pub struct DatasetInfo {
     pub train_images: usize,
     /// Images in the test split.
     pub test_images: usize,
-    /// Class names in label order.
-    pub classes: Vec<String>,
 }
 
 /// Test accuracy of one storage type of the trained weights.
@@ -52,8 +50,12 @@ pub struct ModelCard {
     pub weights_bytes: usize,
     /// SHA-256 of the shipped file.
     pub weights_sha256: String,
-    /// The model configuration (also embedded in the burnpack).
+    /// The architecture (also in the burnpack's metadata).
     pub model: ModelConfig,
+    /// What the weights expect and mean: preprocessing, class names,
+    /// dataset, calibration on the test split (also in the burnpack's
+    /// metadata).
+    pub profile: Profile,
     /// Learnable parameters.
     pub params: u64,
     /// Multiply-adds per image.
@@ -91,10 +93,6 @@ pub struct ModelCard {
     /// trainer, which never reads the test split).
     #[serde(default = "test_split")]
     pub curve_split: String,
-    /// How often the shipped file's top class is right at each confidence
-    /// on the test split, and below which confidence it is mostly wrong.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub calibration: Option<Calibration>,
 }
 
 fn test_split() -> String {

@@ -19,10 +19,14 @@ pub enum Error {
     #[error("invalid model config: {0}")]
     InvalidConfig(String),
 
-    /// The device failed to run the model or hand back its results (on
-    /// WebGPU: usually a lost device).
+    /// The device failed to run the model (on WebGPU: usually a lost
+    /// device).
     #[error("device error: {0}")]
     Device(String),
+    /// The device ran the model but its results could not be read back (or
+    /// not as the numbers expected).
+    #[error("reading the results back failed: {0}")]
+    Readback(String),
     /// A run of the model that went wrong without the device failing (a
     /// probe missing, an input of the wrong shape).
     #[error("the model's run failed: {0}")]

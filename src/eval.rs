@@ -4,10 +4,12 @@
 use burn::data::dataloader::DataLoader;
 use serde::Serialize;
 
+use futures_lite::future::block_on;
+
 use crate::calibration::Calibration;
 use crate::data::BatchLoader;
+use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::models::Model;
 
 /// Counts of (true class, predicted class) pairs, and how sure the model
 /// was of each prediction.
@@ -80,22 +82,20 @@ impl Evaluation {
     }
 }
 
-/// Runs `model` over every batch of `loader` and tallies its predictions
-/// and their top-class probabilities.
-pub fn evaluate(model: &Model, loader: &BatchLoader, classes: Vec<String>) -> Result<Evaluation> {
+/// Runs `engine` over every batch of `loader` and tallies its predictions
+/// and their top-class probabilities (`classes` names the loader's labels).
+pub fn evaluate(engine: &Engine, loader: &BatchLoader, classes: Vec<String>) -> Result<Evaluation> {
     let mut labels = vec![];
     let mut predictions = vec![];
     let mut top_probabilities = vec![];
-    let fail = |e: String| Error::InvalidConfig(format!("readback failed: {e}"));
     for batch in loader.iter() {
-        let batch = batch.map_err(|e| Error::InvalidConfig(format!("reading a batch failed: {e}")))?;
-        let probabilities = burn::tensor::activation::softmax(model.forward(batch.images), 1);
-        let (top, predicted) = probabilities.max_dim_with_indices(1);
-        let read_ints =
-            |data: burn::tensor::TensorData| data.try_into_vec_as::<i64>().map_err(|e| fail(format!("{e:?}")));
-        predictions.extend(read_ints(predicted.into_data())?.into_iter().map(|p| p as usize));
-        labels.extend(read_ints(batch.targets.into_data())?.into_iter().map(|l| l as usize));
-        top_probabilities.extend(top.into_data().try_into_vec_as::<f32>().map_err(|e| fail(format!("{e:?}")))?);
+        let batch = batch.map_err(|e| Error::Dataset { path: "batch".into(), reason: e.to_string() })?;
+        let targets = batch.targets.into_data().try_into_vec_as::<i64>();
+        labels.extend(targets.map_err(|e| Error::Readback(format!("{e:?}")))?.into_iter().map(|l| l as usize));
+        for (class, probability) in block_on(engine.top_classes(batch.images))? {
+            predictions.push(class);
+            top_probabilities.push(probability);
+        }
     }
     let mut evaluation = Evaluation::from_predictions(classes, &labels, &predictions);
     evaluation.confidences =

@@ -1,5 +1,7 @@
-//! Class names for the heads the project ships: ImageNet-1k (from timm's
-//! package data, `assets/imagenet_classes.txt`) and CIFAR-10.
+//! Class names of the datasets the project's weights come from: ImageNet-1k
+//! (from timm's package data, `assets/imagenet_classes.txt`) and CIFAR-10.
+//! Which names a set of weights uses is its profile's to say
+//! (`weights::Profile`), never the head size's.
 
 /// CIFAR-10 class names in label order.
 pub const CIFAR10: [&str; 10] =
@@ -19,16 +21,6 @@ pub fn imagenet() -> Vec<&'static str> {
         .collect()
 }
 
-/// Names for a head of `num_classes` classes: ImageNet for 1000, CIFAR-10
-/// for 10, `class N` otherwise.
-pub fn for_head(num_classes: usize) -> Vec<String> {
-    match num_classes {
-        1000 => imagenet().into_iter().map(str::to_string).collect(),
-        10 => CIFAR10.iter().map(|s| s.to_string()).collect(),
-        n => (0..n).map(|i| format!("class {i}")).collect(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -40,12 +32,5 @@ mod tests {
         assert_eq!(names[0], "tench");
         assert_eq!(names[281], "tabby");
         assert_eq!(names[999], "toilet tissue");
-    }
-
-    #[test]
-    fn heads_get_matching_names() {
-        assert_eq!(for_head(10)[3], "cat");
-        assert_eq!(for_head(1000).len(), 1000);
-        assert_eq!(for_head(3), vec!["class 0", "class 1", "class 2"]);
     }
 }

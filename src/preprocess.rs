@@ -168,6 +168,28 @@ pub struct Prepared {
     pub crop: CropBox,
 }
 
+impl Prepared {
+    /// The same image with its pixels rearranged: pixel `i` (row-major) of
+    /// the result is pixel `sources[i]` of this one, in the model's input
+    /// and in the pixels to draw alike (a patch shuffle's
+    /// [`sources`](crate::models::patch_shuffle::PatchShuffle::sources)).
+    /// `sources` must be a rearrangement for this image's side.
+    pub fn permuted(&self, sources: &[usize]) -> Result<Prepared> {
+        let plane = self.side * self.side;
+        let fits = sources.len() == plane && sources.iter().all(|&s| s < plane);
+        if !fits || self.chw.len() != 3 * plane || self.rgb.len() != 3 * plane {
+            let side = (sources.len() as f64).sqrt().round() as usize;
+            return Err(Error::Image {
+                path: "input".into(),
+                reason: format!("the shuffle is for {side}×{side} images, not {}×{}", self.side, self.side),
+            });
+        }
+        let chw = (0..3).flat_map(|c| sources.iter().map(move |&s| self.chw[c * plane + s])).collect();
+        let rgb = sources.iter().flat_map(|&s| [self.rgb[3 * s], self.rgb[3 * s + 1], self.rgb[3 * s + 2]]).collect();
+        Ok(Prepared { side: self.side, chw, rgb, crop: self.crop })
+    }
+}
+
 /// Where a model's square crop lies in the image it came from, in that
 /// image's pixels (what maps the panel's overlays onto the whole photo).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -258,6 +280,23 @@ pub fn load(path: &Path) -> Result<RgbImage> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_permutation_moves_input_and_pixels_together() {
+        let side = 4;
+        let chw: Vec<f32> = (0..3 * 16).map(|i| i as f32).collect();
+        let rgb: Vec<u8> = (0..3 * 16).map(|i| (i * 5) as u8).collect();
+        let image = Prepared { side, chw, rgb, crop: CropBox::whole(side) };
+        let sources: Vec<usize> = (0..16).rev().collect();
+        let moved = image.permuted(&sources).unwrap();
+        for (to, &from) in sources.iter().enumerate() {
+            assert_eq!(moved.rgb[3 * to..3 * to + 3], image.rgb[3 * from..3 * from + 3]);
+            assert_eq!(moved.chw[16 + to], image.chw[16 + from], "planes follow the pixels");
+        }
+        let refused = image.permuted(&(0..64).collect::<Vec<_>>()).unwrap_err().to_string();
+        assert!(refused.contains("for 8×8 images, not 4×4"), "{refused}");
+        assert!(image.permuted(&[99; 16]).is_err(), "a source outside the image");
+    }
 
     #[test]
     fn constant_image_normalises_to_known_values() {

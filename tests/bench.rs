@@ -7,11 +7,11 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::{fixture_config, fixture_dir, FIXTURES};
+use common::{fixture_dir, fixture_spec, FIXTURES};
 use shiftscope::bench::export::{export_model, save_pytorch_safetensors};
 use shiftscope::bench::input_tensor;
 use shiftscope::predict::to_f32_vec;
-use shiftscope::weights::load_model;
+use shiftscope::weights::{load_model, Spec};
 use shiftscope::Device;
 
 /// name → (shape, values) of every tensor of a safetensors file.
@@ -39,7 +39,7 @@ fn export_reproduces_the_reference_state_dicts() {
     let out = tempfile::tempdir().unwrap();
     for name in FIXTURES {
         let original = fixture_dir(name).join("weights.safetensors");
-        let loaded = load_model(&original, Some(&fixture_config(name)), &device).unwrap();
+        let loaded = load_model(&original, Some(&fixture_spec(name)), &device).unwrap();
         let exported = out.path().join(format!("{name}.safetensors"));
         save_pytorch_safetensors(&loaded.model, &exported).unwrap();
         let (want, got) = (read_tensors(&original), read_tensors(&exported));
@@ -63,7 +63,8 @@ fn exported_shipped_model_reloads_to_the_same_logits() {
     let io = (to_f32_vec(input.clone()), logits.clone());
     export_model(out.path(), "asmlp_compact", &loaded.config, &loaded.model, (&io.0, &io.1)).unwrap();
     let dir = out.path().join("asmlp_compact");
-    let reloaded = load_model(&dir.join("weights.safetensors"), Some(&loaded.config), &device).unwrap();
+    let spec = Spec { config: loaded.config.clone(), profile: loaded.profile.clone() };
+    let reloaded = load_model(&dir.join("weights.safetensors"), Some(&spec), &device).unwrap();
     assert_eq!(to_f32_vec(reloaded.model.forward(input)), logits);
     let files = read_tensors(&dir.join("io.safetensors"));
     assert_eq!(files["input"].0, vec![2, 3, 32, 32]);

@@ -28,7 +28,7 @@ fn layouts() -> Vec<(String, Vec<String>)> {
 }
 
 fn load(path: &Path) -> shiftscope::Result<LoadedModel> {
-    load_model(path, Some(&fixture_config(DIR)), &device())
+    load_model(path, Some(&fixture_spec(DIR)), &device())
 }
 
 #[test]
@@ -78,7 +78,7 @@ fn config_objects_of_unknown_classes_are_named_by_class() {
 
 /// The browser's path: bytes, no file.
 fn load_bytes(bytes: &[u8], name: &str) -> shiftscope::Result<LoadedModel> {
-    load_model_from_bytes(bytes.to_vec(), name, Some(&fixture_config(DIR)), &device())
+    load_model_from_bytes(bytes.to_vec(), name, Some(&fixture_spec(DIR)), &device())
 }
 
 fn assert_weights_error(result: shiftscope::Result<LoadedModel>, what: &str) {

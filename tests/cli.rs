@@ -50,11 +50,21 @@ fn info_lists_every_variant_and_json_has_the_fields_scripts_need() {
 }
 
 #[test]
-fn predict_prints_top5_with_cifar_labels() {
+fn predict_prints_top5_named_by_the_profile() {
     let dir = tempfile::tempdir().unwrap();
     let image = sample_image(dir.path());
     let image = image.to_str().unwrap();
-    let (config, weights) = (fixture("mixer", "config.json"), fixture("mixer", "weights.safetensors"));
+    let weights = fixture("mixer", "weights.safetensors");
+    // A bare config names no classes: they are numbered, never guessed from the head size.
+    let bare = shiftscope(&["predict", "--model", &fixture("mixer", "config.json"), "--weights", &weights, image]);
+    assert!(bare.status.success() && stdout(&bare).contains("class "), "{}", stdout(&bare));
+    // A config with the weights' profile beside its fields names them.
+    let mut value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture_dir("mixer").join("config.json")).unwrap()).unwrap();
+    value["profile"] = serde_json::to_value(shiftscope::weights::Profile::cifar10()).unwrap();
+    let config = dir.path().join("mixer-cifar.json");
+    std::fs::write(&config, value.to_string()).unwrap();
+    let config = config.to_str().unwrap().to_string();
     let out = shiftscope(&["predict", "--model", &config, "--weights", &weights, "--json", image]);
     assert!(out.status.success(), "{}", stderr(&out));
     let results: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
@@ -175,13 +185,14 @@ fn convert_of_a_training_checkpoint_notes_the_entries_it_skipped() {
 }
 
 #[test]
-fn thousand_class_heads_get_imagenet_names() {
+fn the_weights_profile_names_the_classes() {
     let dir = tempfile::tempdir().unwrap();
     let image = sample_image(dir.path());
-    let config = shiftscope::models::registry::find("mixer_s16").unwrap();
-    let model = config.init(&common::device()).unwrap();
+    let spec = shiftscope::weights::Spec::variant("mixer_s16").unwrap();
+    let model = spec.config.init(&common::device()).unwrap();
     let weights = dir.path().join("mixer_s16.bpk");
-    shiftscope::weights::save_burnpack(&model, &config, shiftscope::weights::StorageDType::F16, &weights).unwrap();
+    let f16 = shiftscope::weights::StorageDType::F16;
+    shiftscope::weights::save_burnpack(&model, &spec.config, &spec.profile, f16, &weights).unwrap();
     let out = shiftscope(&["predict", "--weights", weights.to_str().unwrap(), "--json", image.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let results: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
@@ -189,6 +200,30 @@ fn thousand_class_heads_get_imagenet_names() {
     for p in results[0]["top"].as_array().unwrap() {
         assert_eq!(p["label"].as_str().unwrap(), names[p["class"].as_u64().unwrap() as usize]);
     }
+
+    // `profile` prints what the file carries, and writes a copy with another.
+    let out = shiftscope(&["profile", weights.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((printed["dataset"].as_str(), printed["classes"][281].as_str()), (Some("ImageNet-1k"), Some("tabby")));
+    let mut renamed = spec.profile.clone();
+    renamed.classes = (0..1000).map(|i| format!("thing {i}")).collect();
+    let (profile, copy) = (dir.path().join("profile.json"), dir.path().join("renamed.bpk"));
+    std::fs::write(&profile, serde_json::to_string(&renamed).unwrap()).unwrap();
+    let (p, c, w) = (profile.to_str().unwrap(), copy.to_str().unwrap(), weights.to_str().unwrap());
+    let out = shiftscope(&["profile", "--set", p, "--out", c, w]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = shiftscope(&["predict", "--weights", c, "--json", image.to_str().unwrap()]);
+    let renamed_results: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    for (a, b) in results[0]["top"].as_array().unwrap().iter().zip(renamed_results[0]["top"].as_array().unwrap()) {
+        assert_eq!((&a["class"], &a["probability"]), (&b["class"], &b["probability"]), "the same weights");
+        assert_eq!(b["label"].as_str().unwrap(), format!("thing {}", b["class"]));
+    }
+    renamed.classes.pop();
+    std::fs::write(&profile, serde_json::to_string(&renamed).unwrap()).unwrap();
+    let out = shiftscope(&["profile", "--set", p, "--out", c, w]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(stderr(&out).contains("999 classes"), "{}", stderr(&out));
 }
 
 #[test]
@@ -250,7 +285,10 @@ fn eval_reports_accuracy_per_class_and_confusion_on_a_test_split() {
     let model: shiftscope::models::ModelConfig = serde_json::from_value(value).unwrap();
     let device = shiftscope::Device::flex();
     let net = model.init(&device).unwrap();
-    shiftscope::weights::save_burnpack(&net, &model, shiftscope::weights::StorageDType::F32, &weights).unwrap();
+    let classes = common::CLASSES.map(String::from).to_vec();
+    let profile = shiftscope::weights::Profile { classes, ..shiftscope::weights::Profile::unnamed(&model) };
+    let f32 = shiftscope::weights::StorageDType::F32;
+    shiftscope::weights::save_burnpack(&net, &model, &profile, f32, &weights).unwrap();
     let out = shiftscope(&["eval", "--weights", weights.to_str().unwrap(), "--json", data.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

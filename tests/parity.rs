@@ -12,9 +12,9 @@ const TOLERANCE: f32 = 1e-4;
 
 fn check_fixture(name: &str, weights_file: &str, expected_format: WeightFormat) {
     let device = device();
-    let config = fixture_config(name);
+    let spec = fixture_spec(name);
     let io = fixture_io(name);
-    let loaded = load_model(&fixture_dir(name).join(weights_file), Some(&config), &device)
+    let loaded = load_model(&fixture_dir(name).join(weights_file), Some(&spec), &device)
         .unwrap_or_else(|e| panic!("{name}/{weights_file}: {e}"));
     assert_eq!(loaded.format, expected_format);
     let (logits, probes) = loaded.model.forward_probed(tensor(&io["input"], &device), &ProbeRequest::all());
@@ -35,7 +35,7 @@ fn check_fixture(name: &str, weights_file: &str, expected_format: WeightFormat) 
         let err = max_abs_diff(&got, &io[&format!("attn.{k}")].values);
         assert!(err <= TOLERANCE, "{name}: split-attention of block {k} differs by {err}");
     }
-    let blocks: usize = match &config.arch {
+    let blocks: usize = match &spec.config.arch {
         shiftscope::models::ArchConfig::S2mlpv2(c) => c.depths.iter().sum(),
         shiftscope::models::ArchConfig::Asmlp(c) => c.depths.iter().sum(),
         shiftscope::models::ArchConfig::Mixer(c) => c.depth,
@@ -80,8 +80,8 @@ fn pytorch_checkpoints_load_unchanged() {
 fn probes_do_not_change_logits() {
     let device = device();
     let io = fixture_io("s2mlpv2");
-    let config = fixture_config("s2mlpv2");
-    let model = load_model(&fixture_dir("s2mlpv2").join("weights.safetensors"), Some(&config), &device).unwrap().model;
+    let spec = fixture_spec("s2mlpv2");
+    let model = load_model(&fixture_dir("s2mlpv2").join("weights.safetensors"), Some(&spec), &device).unwrap().model;
     let plain = values(model.forward(tensor(&io["input"], &device)));
     let (probed, _) = model.forward_probed(tensor(&io["input"], &device), &ProbeRequest::all());
     assert_eq!(plain, values(probed));

@@ -7,8 +7,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use futures_lite::future::block_on;
 use shiftscope::card::{sha256_hex, ModelCard};
 use shiftscope::data::{load_split, BatchLoader};
+use shiftscope::engine::Engine;
 use shiftscope::eval::evaluate;
 use shiftscope::models::registry::SHIPPED;
 use shiftscope::weights::load_model;
@@ -34,6 +36,8 @@ fn shipped_files_match_their_cards() {
         assert!(bytes.len() <= 4_000_000, "{name}: {} bytes is over the 4 MB budget", bytes.len());
         let loaded = load_model(&assets().join(&card.file), None, &Device::flex()).unwrap();
         assert_eq!(loaded.config, card.model, "{name}: embedded config differs from the card's");
+        assert_eq!(loaded.profile, card.profile, "{name}: embedded profile differs from the card's");
+        assert_eq!(card.profile.dataset, "CIFAR-10", "{name}: the page shows CIFAR-10's classes");
         assert_eq!(card.model.cost().params, card.params);
     }
 }
@@ -49,11 +53,13 @@ fn eval_on_the_first_1000_test_images_reproduces_each_card() {
     for name in SHIPPED {
         let card = card(name);
         let loaded = load_model(&assets().join(&card.file), None, &device).unwrap();
-        let preprocess = loaded.config.preprocess();
+        let preprocess = loaded.profile.preprocess.clone();
         let test = load_split(&data, "test", &preprocess, None).unwrap().first_per_class(100);
         let classes = test.classes.clone();
+        assert_eq!(classes, card.profile.classes, "{name}: the card's class names are the test split's");
         let loader = BatchLoader::evaluation(Arc::new(test), 250, preprocess, &device);
-        let top1 = evaluate(&loaded.model, &loader, classes).unwrap().top1();
+        let engine = block_on(Engine::loaded(loaded, &device)).unwrap();
+        let top1 = evaluate(&engine, &loader, classes).unwrap().top1();
         eprintln!("{name}: {top1:.2}% on the first 1000 (card: {:.2}% on all 10000)", card.test_top1);
         assert!((top1 - card.test_top1).abs() <= 1.5, "{name}: {top1:.2}% vs the card's {:.2}%", card.test_top1);
         assert!((top1 - card.test_top1_first1000).abs() <= 0.2, "{name}: not the card's first-1000 figure");

@@ -8,23 +8,31 @@ use std::sync::Arc;
 use burn::data::dataloader::DataLoader;
 use shiftscope::data::{load_split, BatchLoader};
 use shiftscope::eval::evaluate;
-use shiftscope::models::ModelConfig;
 use shiftscope::predict::to_f32_vec;
+use shiftscope::preprocess::Preprocess;
 use shiftscope::train::{checkpoint_model, train, InitFrom, TrainConfig};
-use shiftscope::weights::load_model;
+use shiftscope::weights::{load_model, Spec};
 use shiftscope::Device;
 
 mod common;
 use common::{write_dataset, CLASSES};
 
-fn tiny_model() -> ModelConfig {
-    serde_json::from_value(serde_json::json!({
-        "arch": "s2mlpv2", "patch_sizes": [2, 2], "dims": [16, 32], "depths": [1, 1], "mlp_ratio": 2.0,
-        "split_pool": "mean", "image_size": 16, "num_classes": 3,
-        "preprocess": {"resize": 16, "crop": 16, "mean": [0.5, 0.5, 0.5], "std": [0.25, 0.25, 0.25],
-                       "interpolation": "bilinear"}
-    }))
+/// A tiny S²-MLPv2 for 16-pixel images, fed as its config file says.
+fn tiny_model() -> Spec {
+    Spec::from_json(
+        &serde_json::json!({
+            "arch": "s2mlpv2", "patch_sizes": [2, 2], "dims": [16, 32], "depths": [1, 1], "mlp_ratio": 2.0,
+            "split_pool": "mean", "image_size": 16, "num_classes": 3,
+            "preprocess": {"resize": 16, "crop": 16, "mean": [0.5, 0.5, 0.5], "std": [0.25, 0.25, 0.25],
+                           "interpolation": "bilinear"}
+        })
+        .to_string(),
+    )
     .unwrap()
+}
+
+fn tiny_preprocess() -> Preprocess {
+    tiny_model().profile.preprocess
 }
 
 /// `(epoch, split) → (loss, accuracy)` rows of a run's metrics.csv.
@@ -42,18 +50,20 @@ fn metrics(run: &Path) -> Vec<(usize, String, f64, f64)> {
 fn accuracy_on_test(weights: &Path, data: &Path) -> f64 {
     let device = Device::flex();
     let loaded = load_model(weights, None, &device).unwrap();
-    let preprocess = loaded.config.preprocess();
+    assert_eq!(loaded.profile.classes, CLASSES, "the weights name the dataset's classes");
+    let preprocess = loaded.profile.preprocess.clone();
     let test = load_split(data, "test", &preprocess, None).unwrap();
     let classes = test.classes.clone();
     let loader = BatchLoader::evaluation(Arc::new(test), 7, preprocess, &device);
-    evaluate(&loaded.model, &loader, classes).unwrap().top1()
+    let engine = futures_lite::future::block_on(shiftscope::engine::Engine::loaded(loaded, &device)).unwrap();
+    evaluate(&engine, &loader, classes).unwrap().top1()
 }
 
 /// Largest logit difference of two weight files over the test images.
 fn max_logit_difference(a: &Path, b: &Path, data: &Path) -> f32 {
     let device = Device::flex();
     let (a, b) = (load_model(a, None, &device).unwrap(), load_model(b, None, &device).unwrap());
-    let preprocess = a.config.preprocess();
+    let preprocess = a.profile.preprocess.clone();
     let test = Arc::new(load_split(data, "test", &preprocess, None).unwrap());
     let batch = BatchLoader::evaluation(test, 1000, preprocess, &device).iter().next().unwrap().unwrap();
     let logits = |m: &shiftscope::weights::LoadedModel| to_f32_vec(m.model.forward(batch.images.clone()));
@@ -65,7 +75,7 @@ fn trains_checkpoints_resumes_on_schedule_and_evaluates() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     write_dataset(&data, 24, 8);
-    let mut config = TrainConfig::new(None, tiny_model());
+    let mut config = TrainConfig::new(None, tiny_model().config, tiny_preprocess());
     (config.epochs, config.warmup_epochs, config.batch_size, config.learning_rate) = (5, 1, 12, 3e-3);
     let device = Device::flex();
 
@@ -104,9 +114,9 @@ fn trains_checkpoints_resumes_on_schedule_and_evaluates() {
     // The last checkpoint holds the finished weights (what `card --epoch` ships).
     let checkpoint = checkpoint_model(&full, 5, &config, &device).unwrap();
     let batch = BatchLoader::evaluation(
-        Arc::new(load_split(&data, "test", &config.model.preprocess(), None).unwrap()),
+        Arc::new(load_split(&data, "test", &config.preprocess, None).unwrap()),
         1000,
-        config.model.preprocess(),
+        config.preprocess.clone(),
         &device,
     )
     .iter()
@@ -145,7 +155,7 @@ fn directory_and_tar_gz_trees_load_the_same_images() {
     tar.append_dir_all("cifar", &data).unwrap();
     tar.into_inner().unwrap().finish().unwrap();
 
-    let preprocess = tiny_model().preprocess();
+    let preprocess = tiny_preprocess();
     let from_dir = load_split(&data, "train", &preprocess, None).unwrap();
     let from_tar = load_split(&archive, "train", &preprocess, None).unwrap();
     assert_eq!(from_dir.classes, CLASSES);
@@ -163,7 +173,7 @@ fn directory_and_tar_gz_trees_load_the_same_images() {
 #[test]
 fn bad_datasets_get_clear_errors() {
     let tmp = tempfile::tempdir().unwrap();
-    let preprocess = tiny_model().preprocess();
+    let preprocess = tiny_preprocess();
     let missing = load_split(&tmp.path().join("nope"), "train", &preprocess, None).unwrap_err().to_string();
     assert!(missing.contains("nope"), "{missing}");
 

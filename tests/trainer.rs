@@ -19,9 +19,8 @@ use std::process::{Command, Output};
 
 use serde_json::json;
 use shiftscope::data::load_split;
-use shiftscope::models::ModelConfig;
 use shiftscope::preprocess::Preprocess;
-use shiftscope::weights::load_model;
+use shiftscope::weights::{load_model, Spec};
 use shiftscope::{Device, Tensor};
 
 use common::{safetensors_arrays, tensor};
@@ -125,9 +124,9 @@ fn curve(run: &Path) -> Vec<(f64, f64)> {
 
 /// Largest |shiftscope − PyTorch| of the logits on the probe images, for
 /// weights loaded from `weights` (with `config` when they carry none).
-fn logits_gap(weights: &Path, config: Option<&ModelConfig>, probe: &Path) -> f32 {
+fn logits_gap(weights: &Path, spec: Option<&Spec>, probe: &Path) -> f32 {
     let device = Device::flex();
-    let model = load_model(weights, config, &device).unwrap().model;
+    let model = load_model(weights, spec, &device).unwrap().model;
     let tensors = safetensors_arrays(probe);
     let ours: Tensor<2> = model.forward(tensor(&tensors["input"], &device));
     let ours: Vec<f32> = ours.into_data().try_to_vec().unwrap();
@@ -166,7 +165,7 @@ fn trainer_runs_on_the_cpu_and_shiftscope_ships_its_runs() {
         assert!(last.0 < first.0 - 0.05, "{name}: the loss did not fall: {losses:?}");
         assert!(last.1 > 20.0, "{name}: held-out top-1 {:.1} % is near chance", last.1);
 
-        let model: ModelConfig = serde_json::from_value(model_json.clone()).unwrap();
+        let model = Spec::from_json(&model_json.to_string()).unwrap();
         let (weights, probe) = (run.join("model.safetensors"), run.join("probe.safetensors"));
         let gap = logits_gap(&weights, Some(&model), &probe);
         assert!(gap <= 1e-4, "{name}: logits differ from PyTorch's by {gap}");

@@ -6,11 +6,13 @@
 mod common;
 
 use futures_lite::future::block_on;
+use shiftscope::engine::token_gradient;
 use shiftscope::engine::Engine;
 use shiftscope::models::{registry, ModelConfig};
 use shiftscope::predict::to_f32_vec;
 use shiftscope::preprocess::{CropBox, Prepared};
-use shiftscope::viz::{token_gradient, TokenGraph};
+use shiftscope::viz::TokenGraph;
+use shiftscope::weights::Profile;
 use shiftscope::{Device, Tensor};
 
 /// A registry variant at a smaller input (full-size models at 224 px would
@@ -18,7 +20,6 @@ use shiftscope::{Device, Tensor};
 fn at_input(name: &str, image_size: usize) -> ModelConfig {
     let mut config = registry::find(name).unwrap();
     config.image_size = image_size;
-    config.preprocess = None;
     config
 }
 
@@ -83,14 +84,15 @@ fn theoretical_fields_equal_the_gradient_support() {
 /// group means of the probed shift inputs.
 #[test]
 fn analysis_matches_the_reference_fixtures() {
-    use common::{fixture_config, fixture_dir, fixture_io, max_abs_diff, tensor, values};
+    use common::{fixture_dir, fixture_io, fixture_spec, max_abs_diff, tensor, values};
     use shiftscope::models::ProbeRequest;
     use shiftscope::viz::group_means;
     use shiftscope::weights::load_model;
     let device = Device::flex();
     for name in common::FIXTURES {
-        let config = fixture_config(name);
-        let loaded = load_model(&fixture_dir(name).join("weights.safetensors"), Some(&config), &device).unwrap();
+        let spec = fixture_spec(name);
+        let config = &spec.config;
+        let loaded = load_model(&fixture_dir(name).join("weights.safetensors"), Some(&spec), &device).unwrap();
         let engine = block_on(Engine::loaded(loaded, &device)).unwrap();
         let io = fixture_io(name);
         let input: Tensor<4> = tensor(&io["input"], &device);
@@ -144,7 +146,8 @@ fn class_contributions_sum_to_the_logits() {
     for name in ["s2mlpv2_compact", "asmlp_compact", "mixer_compact", "asmlp_tiny"] {
         let config = if name == "asmlp_tiny" { at_input(name, 64) } else { registry::find(name).unwrap() };
         let classes = config.num_classes;
-        let engine = block_on(Engine::new(config.init(&device).unwrap(), config.clone(), &device)).unwrap();
+        let profile = Profile::unnamed(&config);
+        let engine = block_on(Engine::new(config.init(&device).unwrap(), config.clone(), profile, &device)).unwrap();
         let input = random_image(config.image_size, &device);
         let logits = to_f32_vec(engine.model().forward(input.clone()));
         let analysis = block_on(engine.analyse(&first_image(&to_f32_vec(input), config.image_size), classes)).unwrap();

@@ -6,7 +6,8 @@ mod common;
 use common::*;
 use shiftscope::models::registry;
 use shiftscope::weights::{
-    load_model, load_model_from_bytes, read_config, to_burnpack_bytes, StorageDType, WeightFormat,
+    load_model, load_model_from_bytes, read_stored, restamp, to_burnpack_bytes, Profile, Spec, StorageDType,
+    WeightFormat,
 };
 
 fn fixture_bytes(name: &str) -> Vec<u8> {
@@ -17,15 +18,16 @@ fn fixture_bytes(name: &str) -> Vec<u8> {
 /// reloaded from `dtype` burnpack, plus the burnpack's size.
 fn burnpack_drift(name: &str, dtype: StorageDType) -> (f32, usize) {
     let device = device();
-    let config = fixture_config(name);
+    let spec = fixture_spec(name);
     let io = fixture_io(name);
-    let source = load_model_from_bytes(fixture_bytes(name), name, Some(&config), &device).unwrap();
-    let bytes = to_burnpack_bytes(&source.model, &config, dtype).unwrap();
+    let source = load_model_from_bytes(fixture_bytes(name), name, Some(&spec), &device).unwrap();
+    let bytes = to_burnpack_bytes(&source.model, &spec.config, &spec.profile, dtype).unwrap();
     let size = bytes.len();
-    // The burnpack carries its config: no config needed to load it back.
-    assert_eq!(read_config(&bytes).unwrap().as_ref(), Some(&config));
+    // The burnpack carries its config and profile: nothing needed to load it back.
+    let stored = read_stored(&bytes).unwrap();
+    assert_eq!((stored.config.as_ref(), stored.profile.as_ref()), (Some(&spec.config), Some(&spec.profile)));
     let reloaded = load_model_from_bytes(bytes, "roundtrip", None, &device).unwrap();
-    assert_eq!(reloaded.format, WeightFormat::Burnpack);
+    assert_eq!((reloaded.format, &reloaded.profile), (WeightFormat::Burnpack, &spec.profile));
     let logits = values(reloaded.model.forward(tensor(&io["input"], &device)));
     (max_abs_diff(&logits, &io["logits"].values), size)
 }
@@ -53,9 +55,9 @@ fn f16_and_int8_drift_stays_small() {
 fn compact_variants_shrink_to_half_and_a_quarter() {
     let device = device();
     for name in registry::SHIPPED {
-        let config = registry::find(name).unwrap();
-        let model = config.init(&device).unwrap();
-        let size = |dtype| to_burnpack_bytes(&model, &config, dtype).unwrap().len();
+        let spec = Spec::variant(name).unwrap();
+        let model = spec.config.init(&device).unwrap();
+        let size = |dtype| to_burnpack_bytes(&model, &spec.config, &spec.profile, dtype).unwrap().len();
         let (f32_size, f16_size, q8_size) =
             (size(StorageDType::F32), size(StorageDType::F16), size(StorageDType::Int8));
         println!("{name}: f32 {f32_size} B, f16 {f16_size} B, int8 {q8_size} B");
@@ -65,8 +67,8 @@ fn compact_variants_shrink_to_half_and_a_quarter() {
 }
 
 fn load_error(bytes: Vec<u8>, config_of: &str) -> String {
-    let config = fixture_config(config_of);
-    load_model_from_bytes(bytes, "bad.safetensors", Some(&config), &device()).unwrap_err().to_string()
+    let spec = fixture_spec(config_of);
+    load_model_from_bytes(bytes, "bad.safetensors", Some(&spec), &device()).unwrap_err().to_string()
 }
 
 #[test]
@@ -104,11 +106,11 @@ fn wrong_architecture_names_the_first_missing_tensor() {
 #[test]
 fn wrong_shape_names_the_offending_tensor() {
     // Same architecture, other widths: the asmlp fixture into a wider asmlp.
-    let mut config = fixture_config("asmlp");
-    if let shiftscope::models::ArchConfig::Asmlp(c) = &mut config.arch {
+    let mut spec = fixture_spec("asmlp");
+    if let shiftscope::models::ArchConfig::Asmlp(c) = &mut spec.config.arch {
         c.embed_dim = 16;
     }
-    let err = load_model_from_bytes(fixture_bytes("asmlp"), "asmlp.safetensors", Some(&config), &device())
+    let err = load_model_from_bytes(fixture_bytes("asmlp"), "asmlp.safetensors", Some(&spec), &device())
         .unwrap_err()
         .to_string();
     assert!(err.contains("has shape") && err.contains("patch_embed"), "{err}");
@@ -117,10 +119,10 @@ fn wrong_shape_names_the_offending_tensor() {
 #[test]
 fn burnpack_of_another_model_is_refused_for_a_requested_variant() {
     let device = device();
-    let config = fixture_config("mixer");
-    let source = load_model_from_bytes(fixture_bytes("mixer"), "mixer", Some(&config), &device).unwrap();
-    let bytes = to_burnpack_bytes(&source.model, &config, StorageDType::F16).unwrap();
-    let asked = registry::find("s2mlpv2_compact").unwrap();
+    let spec = fixture_spec("mixer");
+    let source = load_model_from_bytes(fixture_bytes("mixer"), "mixer", Some(&spec), &device).unwrap();
+    let bytes = to_burnpack_bytes(&source.model, &spec.config, &spec.profile, StorageDType::F16).unwrap();
+    let asked = Spec::variant("s2mlpv2_compact").unwrap();
     let err = load_model_from_bytes(bytes, "mixer.bpk", Some(&asked), &device).unwrap_err().to_string();
     assert!(err.contains("mixer") && err.contains("differs"), "{err}");
 }
@@ -129,4 +131,30 @@ fn burnpack_of_another_model_is_refused_for_a_requested_variant() {
 fn missing_files_are_io_errors() {
     let err = load_model(std::path::Path::new("/nonexistent/w.safetensors"), None, &device()).unwrap_err();
     assert!(matches!(err, shiftscope::Error::Io { .. }), "{err}");
+}
+
+/// A profile written onto a file travels with it: the tensors stay byte
+/// for byte, the class names change, and a file written before profiles
+/// existed reads with its legacy `preprocess`.
+#[test]
+fn a_restamped_profile_travels_with_the_weights() {
+    let device = device();
+    let spec = fixture_spec("mixer");
+    let source = load_model_from_bytes(fixture_bytes("mixer"), "mixer", Some(&spec), &device).unwrap();
+    let bytes = to_burnpack_bytes(&source.model, &spec.config, &spec.profile, StorageDType::Int8).unwrap();
+    let named = Profile { dataset: "CIFAR-10".into(), ..Profile::cifar10() };
+    let stamped = restamp(bytes.clone(), &named).unwrap();
+    let (before, after) = (
+        load_model_from_bytes(bytes, "a", None, &device).unwrap(),
+        load_model_from_bytes(stamped, "b", None, &device).unwrap(),
+    );
+    assert_eq!((before.profile.classes[3].as_str(), after.profile.classes[3].as_str()), ("class 3", "cat"));
+    let input = tensor(&fixture_io("mixer")["input"], &device);
+    assert_eq!(values(before.model.forward(input.clone())), values(after.model.forward(input)), "same tensors");
+    let err = restamp(fixture_bytes("mixer"), &named).unwrap_err().to_string();
+    assert!(err.contains("only burnpack"), "{err}");
+    let mut wrong = named.clone();
+    wrong.classes.truncate(9);
+    let bytes = to_burnpack_bytes(&source.model, &spec.config, &spec.profile, StorageDType::F32).unwrap();
+    assert!(restamp(bytes, &wrong).unwrap_err().to_string().contains("9 classes"));
 }

@@ -14,9 +14,11 @@ FAMILIES = {"s2mlpv2": "s2mlpv2_compact", "asmlp": "asmlp_compact", "mixer": "mi
 
 
 def card_model(name):
-    """The `model` of assets/<name>.json (a shipped card)."""
+    """The `model` of assets/<name>.json (a shipped card) with the
+    `preprocess` of its weights' profile, as the trainer reads configs."""
     with open(os.path.join(ROOT, "assets", name + ".json")) as f:
-        return json.load(f)["model"]
+        card = json.load(f)
+    return {**card["model"], "preprocess": card["profile"]["preprocess"]}
 
 
 def config(name, **changes):

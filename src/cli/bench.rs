@@ -58,10 +58,10 @@ fn load_subject(name: &str, assets: &Path, device: &Device) -> Result<Subject, E
         let engine = block_on(Engine::loaded(load_model(&shipped, None, device)?, device))?;
         return Ok(Subject { engine, source: shipped.display().to_string() });
     }
-    let config = super::resolve_model(Some(name))?.expect("a name was given");
+    let spec = super::resolve_model(Some(name))?.expect("a name was given");
     device.seed(0);
-    let model = config.init(device)?;
-    let engine = block_on(Engine::new(model, config, device))?;
+    let model = spec.config.init(device)?;
+    let engine = block_on(Engine::new(model, spec.config, spec.profile, device))?;
     Ok(Subject { engine, source: "random initialisation (seed 0)".into() })
 }
 

@@ -7,12 +7,14 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use futures_lite::future::block_on;
 use shiftscope::card::{sha256_hex, DatasetInfo, ModelCard, StorageAccuracy};
 use shiftscope::data::{BatchLoader, ImageSet};
+use shiftscope::engine::Engine;
 use shiftscope::eval::{evaluate, Evaluation};
-use shiftscope::models::Model;
-use shiftscope::train::{checkpoint_model, load_data, saved_config};
-use shiftscope::weights::{load_model, load_model_from_bytes, to_burnpack_bytes, StorageDType};
+use shiftscope::models::{registry, Model};
+use shiftscope::train::{checkpoint_model, load_data, saved_config, TrainConfig};
+use shiftscope::weights::{load_model_from_bytes, restamp, to_burnpack_bytes, Profile, Spec, StorageDType};
 use shiftscope::{Device, Error};
 
 /// Largest accuracy loss a compact storage type may cost, in points.
@@ -20,14 +22,23 @@ const MAX_STORAGE_LOSS: f64 = 0.3;
 /// Largest shipped file.
 const MAX_BYTES: usize = 4_000_000;
 
-fn evaluation(
-    model: &Model,
-    set: &Arc<ImageSet>,
-    config: &shiftscope::models::ModelConfig,
-    device: &Device,
-) -> Result<Evaluation, Error> {
-    let loader = BatchLoader::evaluation(set.clone(), 250, config.preprocess(), device);
-    evaluate(model, &loader, set.classes.clone())
+/// `model` (described by `spec`) evaluated on `set`.
+fn evaluation(model: &Model, spec: &Spec, set: &Arc<ImageSet>, device: &Device) -> Result<Evaluation, Error> {
+    let engine = block_on(Engine::new(model.clone(), spec.config.clone(), spec.profile.clone(), device))?;
+    let loader = BatchLoader::evaluation(set.clone(), 250, spec.profile.preprocess.clone(), device);
+    evaluate(&engine, &loader, set.classes.clone())
+}
+
+/// The profile of a run's weights: its preprocessing and the dataset's
+/// classes, named as the registry names the variant's dataset when the
+/// classes are that dataset's (else by the archive's file name).
+fn run_profile(config: &TrainConfig, classes: &[String], data_name: &str) -> Profile {
+    let registered = config.variant.as_deref().and_then(|name| registry::find_variant(name).ok());
+    let dataset = registered
+        .map(|variant| Profile::of_variant(&variant))
+        .filter(|profile| profile.classes == classes)
+        .map_or_else(|| data_name.to_string(), |profile| profile.dataset);
+    Profile { dataset, classes: classes.to_vec(), preprocess: config.preprocess.clone(), calibration: None }
 }
 
 /// `(epoch, valid top-1)` rows and the cumulative seconds of a run's
@@ -75,13 +86,18 @@ pub fn run(
     let device = Device::flex();
     let trained = run.join("model.bpk");
     let external = run.join("model.safetensors");
+    let (train, test) = load_data(&config, data, None)?;
+    let data_name = data.file_name().unwrap_or_default().to_string_lossy().into_owned();
+    let mut profile = run_profile(&config, &test.classes, &data_name);
+    let spec = Spec { config: config.model.clone(), profile: profile.clone() };
+    let load = |path: &Path| shiftscope::weights::load_model(path, Some(&spec), &device).map(|l| l.model);
     let model = match (&config.trainer, epoch) {
         (Some(_), Some(_)) => {
             return Err(Error::InvalidConfig("--epoch applies to shiftscope's own runs; this run has one model".into()))
         }
-        (Some(_), None) => load_model(&external, Some(&config.model), &device)?.model,
+        (Some(_), None) => load(&external)?,
         (None, Some(epoch)) if epoch < config.epochs => checkpoint_model(run, epoch, &config, &device)?,
-        (None, _) if trained.exists() => load_model(&trained, None, &device)?.model,
+        (None, _) if trained.exists() => load(&trained)?,
         (None, _) => {
             return Err(Error::InvalidConfig(format!(
                 "{} has no model.bpk: the run has not finished (ship a checkpoint with --epoch)",
@@ -91,20 +107,16 @@ pub fn run(
     };
     let finished = config.trainer.as_ref().and_then(|t| t.epochs_done()).unwrap_or(config.epochs);
     let epochs = epoch.unwrap_or(finished).min(config.epochs);
-    let (train, test) = load_data(&config.model, data, None)?;
     let test = Arc::new(test);
-    let f32_top1 = evaluation(&model, &test, &config.model, &device)?.top1();
+    let f32_top1 = evaluation(&model, &spec, &test, &device)?.top1();
     println!("f32: {f32_top1:.2}%");
     let mut storages = vec![];
     let mut chosen: Option<(StorageDType, Vec<u8>)> = None;
     for (dtype, label) in [(StorageDType::Int8, "int8"), (StorageDType::F16, "f16"), (StorageDType::F32, "f32")] {
-        let bytes = to_burnpack_bytes(&model, &config.model, dtype)?;
+        let bytes = to_burnpack_bytes(&model, &config.model, &profile, dtype)?;
         let reloaded = load_model_from_bytes(bytes.clone(), label, None, &device)?.model;
-        let accuracy = if dtype == StorageDType::F32 {
-            f32_top1
-        } else {
-            evaluation(&reloaded, &test, &config.model, &device)?.top1()
-        };
+        let accuracy =
+            if dtype == StorageDType::F32 { f32_top1 } else { evaluation(&reloaded, &spec, &test, &device)?.top1() };
         println!("{label}: {:.2}% in {} bytes", accuracy, bytes.len());
         storages.push(StorageAccuracy { storage: label.into(), bytes: bytes.len(), test_top1: accuracy });
         if chosen.is_none() && accuracy >= f32_top1 - MAX_STORAGE_LOSS && bytes.len() <= MAX_BYTES {
@@ -114,21 +126,26 @@ pub fn run(
     let (dtype, bytes) =
         chosen.ok_or_else(|| Error::InvalidConfig(format!("no storage type fits in {MAX_BYTES} bytes")))?;
     let storage = storages.iter().find(|s| s.bytes == bytes.len()).map(|s| s.storage.clone()).unwrap_or_default();
+
+    // Measured on the file's bytes, as `eval` would; the calibration then
+    // joins the profile (the tensors stay as they are).
+    let shipped = load_model_from_bytes(bytes.clone(), &name, None, &device)?.model;
+    let shipped_evaluation = evaluation(&shipped, &spec, &test, &device)?;
+    let test_top1 = shipped_evaluation.top1();
+    let first1000 = evaluation(&shipped, &spec, &Arc::new(test.first_per_class(100)), &device)?.top1();
+    profile.calibration = Some(shipped_evaluation.calibration());
+    let bytes = restamp(bytes, &profile)?;
+    if let Some(shipped_storage) = storages.iter_mut().find(|s| s.storage == storage) {
+        shipped_storage.bytes = bytes.len();
+    }
     std::fs::create_dir_all(out).map_err(Error::io(out))?;
     let file = format!("{name}.bpk");
     let weights_path = out.join(&file);
     std::fs::write(&weights_path, &bytes).map_err(Error::io(&weights_path))?;
-
-    // Measured on the written file, as `eval` would.
-    let shipped = load_model(&weights_path, None, &device)?.model;
-    let shipped_evaluation = evaluation(&shipped, &test, &config.model, &device)?;
-    let test_top1 = shipped_evaluation.top1();
-    let first1000 = evaluation(&shipped, &Arc::new(test.first_per_class(100)), &config.model, &device)?.top1();
     if (first1000 - test_top1).abs() > 1.5 {
         eprintln!("warning: the first-1000 accuracy {first1000:.2}% is over 1.5 points from the full {test_top1:.2}%");
     }
     let data_bytes = if data.is_file() { std::fs::read(data).map_err(Error::io(data))? } else { vec![] };
-    let data_name = data.file_name().unwrap_or_default().to_string_lossy().into_owned();
     let data_arg = format!("../shared/datasets/{data_name}");
     let (mut curve, mut wall_time_s) = curve_and_time(run, epochs)?;
     let mut command = match &config.trainer {
@@ -157,6 +174,7 @@ pub fn run(
         weights_bytes: bytes.len(),
         weights_sha256: sha256_hex(&bytes),
         model: config.model.clone(),
+        profile,
         params: cost.params,
         macs: cost.macs,
         dataset: DatasetInfo {
@@ -164,7 +182,6 @@ pub fn run(
             sha256: if data_bytes.is_empty() { String::new() } else { sha256_hex(&data_bytes) },
             train_images: train.len(),
             test_images: test.len(),
-            classes: test.classes.clone(),
         },
         training: serde_json::to_value(&config).expect("configs serialise"),
         epochs,
@@ -184,7 +201,6 @@ pub fn run(
             Some(_) => "held out of the training split".into(),
             None => "test".into(),
         },
-        calibration: Some(shipped_evaluation.calibration()),
     };
     let card_path = out.join(format!("{name}.json"));
     let json = serde_json::to_string_pretty(&card).expect("cards serialise");

@@ -4,37 +4,42 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use futures_lite::future::block_on;
 use shiftscope::data::{load_split, BatchLoader};
+use shiftscope::engine::Engine;
 use shiftscope::eval::evaluate;
-use shiftscope::models::ModelConfig;
+use shiftscope::weights::Spec;
 use shiftscope::{Device, Error};
 
 /// Evaluates `weights` on the test split of `data` (the first
 /// `per_class` images of each class when given).
 pub fn run(
-    config: Option<&ModelConfig>,
+    requested: Option<&Spec>,
     weights: &Path,
     data: &Path,
     per_class: Option<usize>,
     as_json: bool,
 ) -> Result<ExitCode, Error> {
     let device = Device::flex();
-    let loaded = super::load_weights(weights, config, &device)?;
-    let preprocess = loaded.config.preprocess();
+    let loaded = super::load_weights(weights, requested, &device)?;
+    let preprocess = loaded.profile.preprocess.clone();
     let mut test = load_split(data, "test", &preprocess, None)?;
     if let Some(n) = per_class {
         test = test.first_per_class(n);
     }
-    if test.classes.len() != loaded.config.num_classes {
+    if loaded.profile.is_unnamed() && test.classes.len() == loaded.config.num_classes {
+        eprintln!("note: {} names no classes; the test split's are taken in its order", weights.display());
+    } else if test.classes != loaded.profile.classes {
         return Err(Error::InvalidConfig(format!(
-            "the test split has {} classes but the model's head has {}",
-            test.classes.len(),
-            loaded.config.num_classes
+            "the test split's classes ({}) are not the weights' ({}) in the same order",
+            test.classes.join(", "),
+            loaded.profile.classes.join(", ")
         )));
     }
     let classes = test.classes.clone();
     let loader = BatchLoader::evaluation(Arc::new(test), 250, preprocess, &device);
-    let evaluation = evaluate(&loaded.model, &loader, classes)?;
+    let engine = block_on(Engine::loaded(loaded, &device))?;
+    let evaluation = evaluate(&engine, &loader, classes)?;
     let calibration = evaluation.calibration();
     if as_json {
         let value = serde_json::json!({

@@ -7,6 +7,7 @@ mod eval;
 mod explore;
 mod info;
 mod predict;
+mod profile;
 mod regions;
 mod shuffle;
 mod train;
@@ -16,9 +17,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use shiftscope::data::augment::Augment;
-use shiftscope::models::{registry, ModelConfig};
+use shiftscope::models::registry;
 use shiftscope::train::{InitFrom, TrainConfig};
-use shiftscope::weights::{load_model, LoadedModel};
+use shiftscope::weights::{load_model, LoadedModel, Spec};
 use shiftscope::{Device, Error};
 
 /// Spatial-shift MLP vision models (S²-MLPv2, AS-MLP, MLP-Mixer) on burn.
@@ -133,6 +134,21 @@ enum Command {
         input: PathBuf,
         /// Output burnpack file.
         output: PathBuf,
+    },
+    /// Print what a weight file's weights expect and mean (preprocessing, class names, dataset,
+    /// calibration) as JSON, or write a copy of a burnpack file with another such profile.
+    Profile {
+        /// Variant name or model config JSON; optional for burnpack weights.
+        #[arg(long)]
+        model: Option<String>,
+        /// A profile JSON to write into the copy (--out); the tensors are copied unchanged.
+        #[arg(long, requires = "out")]
+        set: Option<PathBuf>,
+        /// Where the copy with the --set profile goes.
+        #[arg(long, requires = "set")]
+        out: Option<PathBuf>,
+        /// Weights file.
+        weights: PathBuf,
     },
     /// Train a model on an ImageFolder tree (`train/<class>/*`, `test/<class>/*`) or a .tar.gz of one.
     ///
@@ -257,9 +273,9 @@ struct TrainArgs {
 
 impl TrainArgs {
     fn config(&self) -> Result<TrainConfig, Error> {
-        let model = resolve_model(Some(&self.model))?.expect("a model was given");
+        let spec = resolve_model(Some(&self.model))?.expect("a model was given");
         let variant = registry::find(&self.model).ok().map(|_| self.model.clone());
-        let mut config = TrainConfig::new(variant, model);
+        let mut config = TrainConfig::new(variant, spec.config, spec.profile.preprocess);
         config.epochs = self.epochs;
         config.batch_size = self.batch_size;
         config.learning_rate = self.lr;
@@ -285,8 +301,8 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
                 .iter()
                 .map(|path| {
                     let name = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
-                    let config = resolve_model(Some(&path.to_string_lossy()))?.expect("a path was given");
-                    Ok((name, config))
+                    let spec = resolve_model(Some(&path.to_string_lossy()))?.expect("a path was given");
+                    Ok((name, spec.config))
                 })
                 .collect::<Result<Vec<_>, Error>>()?;
             info::run(json, &extra)
@@ -306,6 +322,9 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
             let dtype = dtype.parse().map_err(Error::InvalidConfig)?;
             convert::run(resolve_model(model.as_deref())?.as_ref(), dtype, &input, &output)
         }
+        Command::Profile { model, set, out, weights } => {
+            profile::run(resolve_model(model.as_deref())?.as_ref(), &weights, set.as_deref().zip(out.as_deref()))
+        }
         Command::Train(args) => train::run(&args.config()?, &args.data, &args.out, args.stop_after),
         Command::Card { run, epoch, out, trained_on, data } => card::run(&run, epoch, &data, &out, trained_on),
         Command::Bench { models, batches, runs, warmup, assets, export, json } => {
@@ -317,24 +336,22 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
     }
 }
 
-/// A registry name or the path of a config JSON file.
-pub(crate) fn resolve_model(model: Option<&str>) -> Result<Option<ModelConfig>, Error> {
+/// A registry name (with its default profile) or the path of a model
+/// config JSON file (see [`Spec::from_json`]).
+pub(crate) fn resolve_model(model: Option<&str>) -> Result<Option<Spec>, Error> {
     let Some(model) = model else { return Ok(None) };
     let path = Path::new(model);
     if model.ends_with(".json") || path.is_file() {
         let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
-        let config: ModelConfig =
-            serde_json::from_str(&text).map_err(|e| Error::InvalidConfig(format!("{}: {e}", path.display())))?;
-        config.validate()?;
-        return Ok(Some(config));
+        return Spec::from_json(&text).map(Some).map_err(|e| Error::InvalidConfig(format!("{}: {e}", path.display())));
     }
-    registry::find(model).map(Some)
+    Spec::variant(model).map(Some)
 }
 
 /// Loads a weight file, printing on stderr which of its entries were left
 /// out (a training checkpoint's optimizer state, config, epoch).
-pub(crate) fn load_weights(path: &Path, config: Option<&ModelConfig>, device: &Device) -> Result<LoadedModel, Error> {
-    let loaded = load_model(path, config, device)?;
+pub(crate) fn load_weights(path: &Path, requested: Option<&Spec>, device: &Device) -> Result<LoadedModel, Error> {
+    let loaded = load_model(path, requested, device)?;
     if let Some(note) = loaded.note() {
         eprintln!("note: {}: {note}", path.display());
     }
@@ -360,6 +377,6 @@ pub fn exit_code_for(error: &Error) -> ExitCode {
     match error {
         Error::Io { .. } | Error::Image { .. } | Error::Dataset { .. } => ExitCode::from(3),
         Error::Weights { .. } | Error::InvalidConfig(_) | Error::UnknownVariant { .. } => ExitCode::from(4),
-        Error::Device(_) | Error::Run(_) | Error::Unsupported(_) => ExitCode::from(1),
+        Error::Device(_) | Error::Readback(_) | Error::Run(_) | Error::Unsupported(_) => ExitCode::from(1),
     }
 }

@@ -7,20 +7,20 @@ use std::process::ExitCode;
 use futures_lite::future::block_on;
 use serde_json::json;
 use shiftscope::engine::Engine;
-use shiftscope::models::ModelConfig;
+use shiftscope::weights::Spec;
 use shiftscope::{preprocess, Device, Error};
 
 /// Classifies `images` with the given weights; images that cannot be read
 /// are reported and skipped (exit code 3), the rest still get predictions.
 pub fn run(
-    config: Option<&ModelConfig>,
+    requested: Option<&Spec>,
     weights: &Path,
     top: usize,
     as_json: bool,
     images: &[PathBuf],
 ) -> Result<ExitCode, Error> {
     let device = Device::flex();
-    let engine = block_on(Engine::loaded(super::load_weights(weights, config, &device)?, &device))?;
+    let engine = block_on(Engine::loaded(super::load_weights(weights, requested, &device)?, &device))?;
     let mut failed = false;
     let mut results = Vec::new();
     for path in images {

@@ -8,8 +8,8 @@ use futures_lite::future::block_on;
 use image::RgbImage;
 use serde_json::json;
 use shiftscope::engine::Engine;
-use shiftscope::models::ModelConfig;
 use shiftscope::predict::Prediction;
+use shiftscope::weights::Spec;
 use shiftscope::{preprocess, Device, Error};
 
 /// What to shuffle with and how to report it.
@@ -26,9 +26,9 @@ pub struct Options {
 
 /// Classifies `image` and its shuffled copy, and for MLP-Mixer the shuffled
 /// copy with the permuted weights.
-pub fn run(config: Option<&ModelConfig>, weights: &Path, image: &Path, options: &Options) -> Result<ExitCode, Error> {
+pub fn run(requested: Option<&Spec>, weights: &Path, image: &Path, options: &Options) -> Result<ExitCode, Error> {
     let device = Device::flex();
-    let engine = block_on(Engine::loaded(super::load_weights(weights, config, &device)?, &device))?;
+    let engine = block_on(Engine::loaded(super::load_weights(weights, requested, &device)?, &device))?;
     let prepared = engine.prepare(&preprocess::load(image)?);
     let result = block_on(engine.shuffle(&prepared, &engine.patch_shuffle(options.seed)?, options.top))?;
     if let Some(path) = &options.save {

@@ -3,9 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::inspection::BlockShiftMaps;
 use crate::predict::Prediction;
 use crate::preprocess::{opaque_rgba, CropBox};
-use crate::viz::{BlockAttention, BlockShiftMaps, ClassActivation};
+use crate::viz::{BlockAttention, ClassActivation};
 
 /// An image as the model saw it, with everything the panel draws.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -33,8 +33,8 @@ impl Engine {
     /// (MLP-Mixer), or a size its patches do not divide, is an
     /// [`Error::Unsupported`] that says why.
     pub async fn region_classes(&self, image: &RgbImage, size: usize, k: usize) -> Result<RegionClasses> {
-        let config = self.config.at_size(size)?;
-        let prepared = config.preprocess().prepare(image);
+        self.config.at_size(size)?;
+        let prepared = self.profile.at_size(size).preprocess.prepare(image);
         self.region_classes_of(&prepared, k).await
     }
 
@@ -52,10 +52,10 @@ impl Engine {
             Tensor::cat(vec![probabilities(logits).reshape([classes]), tokens.reshape([rows * cols * channels])], 0);
         let values = read_f32_async(packed).await?;
         let (probabilities, tokens) = values.split_at(classes);
-        let predictions = top_k(probabilities, classes, k, &self.labels).swap_remove(0);
+        let predictions = top_k(probabilities, classes, k, &self.profile.classes).swap_remove(0);
         let tokens = TokenMap { rows, cols, channels, values: tokens.to_vec() };
         let map = ClassMap::new(&tokens, &self.head);
-        Ok(RegionClasses { size, predictions, map, labels: self.labels.clone() })
+        Ok(RegionClasses { size, predictions, map, labels: self.profile.classes.clone() })
     }
 }
 

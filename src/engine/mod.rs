@@ -6,6 +6,8 @@
 
 mod analysis;
 mod class_map;
+pub mod gradient;
+pub mod inspection;
 pub mod protocol;
 mod shuffle;
 
@@ -17,46 +19,67 @@ pub use class_map::RegionClasses;
 pub use shuffle::Shuffled;
 
 use crate::error::{Error, Result};
-use crate::labels;
 use crate::models::{Model, ModelConfig};
-use crate::predict::{read_f32_async, top_k};
+use crate::predict::{probabilities, read_f32_async, top_k};
 use crate::preprocess::{prepare_rgba, CropBox, Prepared, Preprocess};
-use crate::viz::inspection::{head_weights_async, inspect_async};
-use crate::viz::{class_activation, token_gradient, HeadWeights, PixelMap};
-use crate::weights::{load_model_from_bytes, LoadedModel};
+use crate::viz::{class_activation, HeadWeights, PixelMap};
+use crate::weights::{load_model_from_bytes, read_stored, LoadedModel};
+/// What the engine is built from: an architecture with its weights'
+/// profile (the weights layer's types, so that callers above the engine
+/// need no other layer).
+pub use crate::weights::{Profile, Spec};
+pub use gradient::token_gradient;
+pub use inspection::BlockShiftMaps;
+use inspection::{head_weights_async, inspect_async};
 
-/// A loaded model with its configuration, class names and linear head.
+/// What a visitor's weight file needs besides its bytes: nothing when it
+/// carries its own config, else the registry variant they picked (with its
+/// default profile).
+pub fn requested_for(bytes: &[u8], variant: &str) -> Result<Option<Spec>> {
+    match read_stored(bytes)?.config {
+        Some(_) => Ok(None),
+        None => Spec::variant(variant).map(Some),
+    }
+}
+
+/// A loaded model with its configuration, its weights' profile (class
+/// names, preprocessing) and its linear head.
 pub struct Engine {
     model: Model,
     config: ModelConfig,
-    labels: Vec<String>,
+    profile: Profile,
     head: HeadWeights,
     device: Device,
 }
 
 impl Engine {
-    /// Wraps a model on `device` (reads its head back, once).
-    pub async fn new(model: Model, config: ModelConfig, device: &Device) -> Result<Self> {
-        let labels = labels::for_head(config.num_classes);
+    /// Wraps a model on `device` whose weights `profile` describes (reads
+    /// its head back, once).
+    pub async fn new(model: Model, config: ModelConfig, profile: Profile, device: &Device) -> Result<Self> {
+        profile.check(&config)?;
         let head = head_weights_async(&model).await?;
-        Ok(Self { model, config, labels, head, device: device.clone() })
+        Ok(Self { model, config, profile, head, device: device.clone() })
     }
 
     /// Wraps a model read from a file or from bytes.
     pub async fn loaded(loaded: LoadedModel, device: &Device) -> Result<Self> {
-        Self::new(loaded.model, loaded.config, device).await
+        Self::new(loaded.model, loaded.config, loaded.profile, device).await
     }
 
     /// Loads weights from memory (burnpack, safetensors or PyTorch; see
-    /// [`load_model_from_bytes`], whose skipped entries this drops); `label`
-    /// names them in errors, `config` is needed when the file carries none.
+    /// [`load_model_from_bytes`]); `label` names them in errors,
+    /// `requested` is needed when the file carries no config. Returns the
+    /// engine and the note naming the file's entries that hold no weights
+    /// (a training checkpoint's optimizer state), if any.
     pub async fn from_bytes(
         bytes: Vec<u8>,
         label: &str,
-        config: Option<&ModelConfig>,
+        requested: Option<&Spec>,
         device: &Device,
-    ) -> Result<Self> {
-        Self::loaded(load_model_from_bytes(bytes, label, config, device)?, device).await
+    ) -> Result<(Self, Option<String>)> {
+        let loaded = load_model_from_bytes(bytes, label, requested, device)?;
+        let note = loaded.note();
+        Ok((Self::loaded(loaded, device).await?, note))
     }
 
     /// The network.
@@ -74,9 +97,14 @@ impl Engine {
         &self.device
     }
 
+    /// What its weights expect and mean.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
     /// How images become its input.
     pub fn preprocess(&self) -> Preprocess {
-        self.config.preprocess()
+        self.profile.preprocess.clone()
     }
 
     /// The input of a decoded image.
@@ -107,7 +135,8 @@ impl Engine {
     /// for it, from one forward pass and one readback.
     pub async fn analyse(&self, image: &Prepared, k: usize) -> Result<Analysis> {
         let inspection = inspect_async(&self.model, &self.config, self.input(image)?).await?;
-        let predictions = top_k(&inspection.probabilities, self.config.num_classes, k, &self.labels).swap_remove(0);
+        let predictions =
+            top_k(&inspection.probabilities, self.config.num_classes, k, &self.profile.classes).swap_remove(0);
         let activations =
             predictions.iter().map(|p| class_activation(&inspection.head_tokens, &self.head, p.class)).collect();
         Ok(Analysis {
@@ -134,6 +163,15 @@ impl Engine {
         read_f32_async(self.model.forward(input)).await
     }
 
+    /// The top class of each image of a `(B, 3, S, S)` batch and its
+    /// probability, read back once (what evaluation tallies).
+    pub async fn top_classes(&self, input: Tensor<4>) -> Result<Vec<(usize, f32)>> {
+        let (top, class) = probabilities(self.model.forward(input)).max_dim_with_indices(1);
+        let both = Tensor::cat(vec![top, class.float()], 1);
+        let values = read_f32_async(both).await?;
+        Ok(values.chunks_exact(2).map(|pair| (pair[1] as usize, pair[0])).collect())
+    }
+
     /// The `(1, 3, S, S)` tensor of a prepared image.
     fn input(&self, image: &Prepared) -> Result<Tensor<4>> {
         let side = self.config.image_size;
@@ -152,17 +190,16 @@ pub(crate) mod tests {
     use futures_lite::future::block_on;
 
     use super::*;
-    use crate::models::registry;
     use crate::predict::{probabilities, to_f32_vec};
     use crate::weights::{to_burnpack_bytes, StorageDType};
 
     /// A freshly initialised `name` on the CPU, loaded as the page loads it.
     pub(crate) fn engine(name: &str) -> Engine {
         let device = Device::flex();
-        let config = registry::find(name).unwrap();
-        let model = config.init(&device).unwrap();
-        let bytes = to_burnpack_bytes(&model, &config, StorageDType::F32).unwrap();
-        block_on(Engine::from_bytes(bytes, name, None, &device)).unwrap()
+        let spec = Spec::variant(name).unwrap();
+        let model = spec.config.init(&device).unwrap();
+        let bytes = to_burnpack_bytes(&model, &spec.config, &spec.profile, StorageDType::F32).unwrap();
+        block_on(Engine::from_bytes(bytes, name, None, &device)).unwrap().0
     }
 
     #[test]
@@ -174,7 +211,7 @@ pub(crate) mod tests {
         let top = &analysis.predictions;
         assert_eq!(top.len(), 5);
         assert!(top.windows(2).all(|w| w[0].probability >= w[1].probability));
-        assert_eq!(top[0].label, labels::CIFAR10[top[0].class]);
+        assert_eq!(top[0].label, crate::labels::CIFAR10[top[0].class]);
         let plain = to_f32_vec(probabilities(engine.model.forward(engine.input(&image).unwrap())));
         assert!((plain[top[0].class] - top[0].probability).abs() < 1e-6);
         assert_eq!(analysis.rgb, image.rgb);

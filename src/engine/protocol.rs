@@ -195,7 +195,7 @@ impl From<&Error> for Failure {
         let kind = match error {
             Error::Image { .. } => FailureKind::Image,
             Error::Weights { .. } | Error::InvalidConfig(_) | Error::UnknownVariant { .. } => FailureKind::Weights,
-            Error::Device(_) => FailureKind::Device,
+            Error::Device(_) | Error::Readback(_) => FailureKind::Device,
             Error::Run(_) | Error::Unsupported(_) => FailureKind::Run,
             Error::Dataset { .. } | Error::Io { .. } => FailureKind::Other,
         };

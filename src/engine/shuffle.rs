@@ -1,13 +1,13 @@
 //! What a patch shuffle does to the engine's model: MLP-Mixer's
-//! permutation claim, run on a real image (see [`crate::viz::patch_shuffle`]).
+//! permutation claim, run on a real image (see [`crate::models::patch_shuffle`]).
 
 use burn::tensor::Tensor;
 
 use super::Engine;
 use crate::error::{Error, Result};
+use crate::models::patch_shuffle::PatchShuffle;
 use crate::predict::{probabilities, read_f32_async, top_k, Prediction};
 use crate::preprocess::Prepared;
-use crate::viz::PatchShuffle;
 
 /// One image and its patch-shuffled copy, as the engine's model sees them.
 #[derive(Debug, Clone)]
@@ -35,7 +35,7 @@ impl Engine {
     /// Shuffles `image`'s patches and the pixels inside them with `shuffle`
     /// (see [`Engine::patch_shuffle`]) and classifies both (top `k`).
     pub async fn shuffle(&self, image: &Prepared, shuffle: &PatchShuffle, k: usize) -> Result<Shuffled> {
-        let shuffled_image = shuffle.apply(image)?;
+        let shuffled_image = image.permuted(&shuffle.sources())?;
         let shuffled_input = self.input(&shuffled_image)?;
         let (original_logits, original) = self.ranked(self.model.forward(self.input(image)?), k).await?;
         let (_, shuffled) = self.ranked(self.model.forward(shuffled_input.clone()), k).await?;
@@ -57,7 +57,7 @@ impl Engine {
     async fn ranked(&self, logits: Tensor<2>, k: usize) -> Result<(Vec<f32>, Vec<Prediction>)> {
         let both = read_f32_async(Tensor::cat(vec![logits.clone(), probabilities(logits)], 0)).await?;
         let (logits, probabilities) = both.split_at(self.config.num_classes);
-        let top = top_k(probabilities, self.config.num_classes, k, &self.labels).swap_remove(0);
+        let top = top_k(probabilities, self.config.num_classes, k, &self.profile.classes).swap_remove(0);
         Ok((logits.to_vec(), top))
     }
 }

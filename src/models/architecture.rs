@@ -6,9 +6,9 @@
 
 use burn::tensor::Device;
 
+use super::geometry::{GroupShift, Step};
 use super::{Cost, Model};
 use crate::error::Result;
-use crate::viz::{GroupShift, Step};
 
 /// Why the shift models have no weight permutation for a patch shuffle.
 pub(crate) const FIXED_NEIGHBOURS: &str =
@@ -73,8 +73,8 @@ pub trait Architecture {
 
 #[cfg(test)]
 mod tests {
+    use crate::models::geometry::Step;
     use crate::models::registry::variants;
-    use crate::viz::{Step, TokenGraph};
 
     /// The facts each architecture gives agree with its network and with
     /// each other, for every registered variant.
@@ -85,10 +85,11 @@ mod tests {
             let config = &variant.config;
             let architecture = config.architecture();
             assert!(variant.name.starts_with(architecture.key()), "{}", variant.name);
-            let blocks = TokenGraph::new(config).blocks();
+            let steps = architecture.token_steps();
+            let blocks = steps.iter().filter(|step| matches!(step, Step::Block(_))).count();
             assert_eq!(blocks, config.init(&device).unwrap().block_count(), "{}", variant.name);
             assert_eq!(architecture.block_shifts().len(), blocks, "{}", variant.name);
-            let first = architecture.token_steps()[0].clone();
+            let first = steps[0].clone();
             assert_eq!(first, Step::Patchify { patch: architecture.patch_size() }, "{}", variant.name);
             let resizable = architecture.resizable(config.image_size);
             assert_eq!(resizable.is_ok(), architecture.key() != "mixer", "{}", variant.name);

@@ -10,6 +10,7 @@ use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::architecture::{Architecture, GlobalContext, FIXED_NEIGHBOURS};
+use super::geometry::{axial_groups, GroupShift, Step, TokenMixing};
 use super::{require, Cost, Model, ProbeRequest, Probes};
 use crate::error::Result;
 use crate::ops::axial_shift::{axial_shift, shift_groups, Axis};
@@ -18,8 +19,6 @@ use crate::ops::linear::linear_last;
 use crate::ops::mlp::Mlp;
 use crate::ops::norm::GroupNorm;
 use crate::ops::patch::{PatchConv, PatchMerging};
-use crate::viz::shift_view::axial_groups;
-use crate::viz::{GroupShift, Step, TokenMixing};
 
 /// AS-MLP hyper-parameters (the official config's names).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

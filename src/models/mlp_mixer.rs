@@ -8,12 +8,12 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use super::architecture::{Architecture, GlobalContext};
+use super::geometry::{GroupShift, Step, TokenMixing};
+use super::patch_shuffle::PatchShuffle;
 use super::{require, Cost, Model, ProbeRequest, Probes};
 use crate::error::{Error, Result};
 use crate::ops::mlp::Mlp;
 use crate::ops::patch::PatchEmbed;
-use crate::viz::patch_shuffle::PatchShuffle;
-use crate::viz::{GroupShift, Step, TokenMixing};
 
 /// timm's LayerNorm epsilon for Mixer.
 const EPSILON: f64 = 1e-6;

@@ -4,7 +4,9 @@
 pub mod architecture;
 pub mod as_mlp;
 pub mod cost;
+pub mod geometry;
 pub mod mlp_mixer;
+pub mod patch_shuffle;
 pub mod probes;
 pub mod registry;
 pub mod s2mlpv2;
@@ -15,10 +17,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::ops::sum::mean_tokens;
-use crate::preprocess::Preprocess;
-use crate::viz::patch_shuffle::PatchShuffle;
 pub use architecture::{Architecture, GlobalContext};
 pub use cost::Cost;
+pub use patch_shuffle::PatchShuffle;
 pub use probes::{ProbeRequest, Probes};
 
 /// Architecture-specific part of a model configuration, tagged by `arch`.
@@ -44,8 +45,9 @@ impl ArchConfig {
     }
 }
 
-/// A complete model description: architecture, input and head sizes, and
-/// the preprocessing its weights expect.
+/// A complete architecture: its hyper-parameters, input and head sizes.
+/// What a set of weights expects of images and what its outputs mean is
+/// the weights' profile (`weights::Profile`), not part of this.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelConfig {
     /// The architecture and its hyper-parameters.
@@ -58,10 +60,6 @@ pub struct ModelConfig {
     pub in_channels: usize,
     /// Number of classes of the head.
     pub num_classes: usize,
-    /// How images become input tensors for these weights; when absent,
-    /// ImageNet statistics with a 0.875 centre crop of `image_size`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub preprocess: Option<Preprocess>,
 }
 
 fn three() -> usize {
@@ -69,22 +67,12 @@ fn three() -> usize {
 }
 
 impl ModelConfig {
-    /// The preprocessing these weights expect.
-    pub fn preprocess(&self) -> Preprocess {
-        self.preprocess.clone().unwrap_or_else(|| Preprocess::for_input(self.image_size as u32))
-    }
-
     /// Checks that the sizes fit together (patches divide the input, shift
     /// groups divide the channels, …).
     pub fn validate(&self) -> Result<()> {
         let check = |ok: bool, what: String| if ok { Ok(()) } else { Err(Error::InvalidConfig(what)) };
         check(self.image_size > 0 && self.num_classes > 0, "sizes must be positive".into())?;
         check(self.in_channels == 3, format!("models take RGB input (3 channels), not {}", self.in_channels))?;
-        let crop = self.preprocess().crop as usize;
-        check(
-            crop == self.image_size,
-            format!("preprocess crops {crop} pixels but the model takes {}", self.image_size),
-        )?;
         self.architecture().validate(self.image_size)
     }
 
@@ -108,19 +96,15 @@ impl ModelConfig {
         self.architecture().key()
     }
 
-    /// The same weights' configuration for `size`-pixel inputs (the
-    /// preprocessing's resize scaled alike); an architecture whose weights
-    /// are tied to the token count, or a size its patches do not divide,
-    /// is an error that says why.
+    /// The same weights' configuration for `size`-pixel inputs; an
+    /// architecture whose weights are tied to the token count, or a size
+    /// its patches do not divide, is an error that says why.
     pub fn at_size(&self, size: usize) -> Result<ModelConfig> {
         if size == self.image_size {
             return Ok(self.clone());
         }
         self.architecture().resizable(self.image_size).map_err(Error::Unsupported)?;
-        let trained = self.preprocess();
-        let resize = (trained.resize as f64 * size as f64 / trained.crop as f64).round() as u32;
-        let preprocess = Preprocess { resize, crop: size as u32, ..trained };
-        let config = ModelConfig { image_size: size, preprocess: Some(preprocess), ..self.clone() };
+        let config = ModelConfig { image_size: size, ..self.clone() };
         config.validate().map_err(|e| Error::Unsupported(format!("{size} px: {e}")))?;
         Ok(config)
     }
@@ -199,7 +183,7 @@ impl Model {
 
     /// The model whose output on images shuffled by `shuffle` equals this
     /// model's on the originals; only MLP-Mixer has one (see
-    /// [`crate::viz::patch_shuffle`]).
+    /// [`patch_shuffle`]).
     pub fn for_shuffled(self, shuffle: &PatchShuffle) -> Result<Self> {
         match self {
             Model::Mixer(m) => m.for_shuffled(shuffle).map(Model::Mixer),

@@ -6,7 +6,6 @@ use super::mlp_mixer::MixerConfig;
 use super::s2mlpv2::{Fusion, S2MlpV2Config, SplitPool};
 use super::{ArchConfig, ModelConfig};
 use crate::error::{Error, Result};
-use crate::preprocess::Preprocess;
 
 /// The variants whose weights the project ships (`assets/<name>.bpk` and
 /// its card), headline model first: the page, the tests and `bench` read
@@ -24,6 +23,17 @@ pub struct PaperFigures {
     pub top1: Option<f64>,
 }
 
+/// The data a variant is made for: its head's classes and the images its
+/// published weights were trained on (what they expect is the weights'
+/// profile, `weights::Profile::of_variant`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dataset {
+    /// ImageNet-1k at 224×224 (the papers' variants).
+    ImageNet1k,
+    /// CIFAR-10 at 32×32 (the compact variants this project trains).
+    Cifar10,
+}
+
 /// A named, ready-to-build configuration.
 #[derive(Debug, Clone)]
 pub struct Variant {
@@ -33,6 +43,8 @@ pub struct Variant {
     pub summary: &'static str,
     /// The configuration.
     pub config: ModelConfig,
+    /// The data it is made for.
+    pub dataset: Dataset,
     /// What the paper reports, for paper variants.
     pub paper: Option<PaperFigures>,
 }
@@ -79,12 +91,12 @@ fn mixer(patch: usize, dim: usize, depth: usize) -> ArchConfig {
     ArchConfig::Mixer(MixerConfig { patch_size: patch, dim, depth, tokens_dim: dim / 2, channels_dim: dim * 4 })
 }
 
-fn imagenet(arch: ArchConfig, preprocess: Preprocess) -> ModelConfig {
-    ModelConfig { arch, image_size: 224, in_channels: 3, num_classes: 1000, preprocess: Some(preprocess) }
+fn imagenet(arch: ArchConfig) -> (ModelConfig, Dataset) {
+    (ModelConfig { arch, image_size: 224, in_channels: 3, num_classes: 1000 }, Dataset::ImageNet1k)
 }
 
-fn cifar(arch: ArchConfig) -> ModelConfig {
-    ModelConfig { arch, image_size: 32, in_channels: 3, num_classes: 10, preprocess: Some(Preprocess::cifar10()) }
+fn cifar(arch: ArchConfig) -> (ModelConfig, Dataset) {
+    (ModelConfig { arch, image_size: 32, in_channels: 3, num_classes: 10 }, Dataset::Cifar10)
 }
 
 fn paper(params_m: f64, gmacs: f64, top1: Option<f64>) -> Option<PaperFigures> {
@@ -93,51 +105,40 @@ fn paper(params_m: f64, gmacs: f64, top1: Option<f64>) -> Option<PaperFigures> {
 
 /// Every registered variant, paper variants first.
 pub fn variants() -> Vec<Variant> {
-    let bicubic = Preprocess::imagenet_bicubic;
-    let v = |name, summary, config, paper| Variant { name, summary, config, paper };
+    let v = |name, summary, (config, dataset), paper| Variant { name, summary, config, dataset, paper };
     vec![
         v(
             "s2mlpv2_small7",
             "S²-MLPv2-Small/7 (paper)",
-            imagenet(s2([7, 2], [192, 384], [4, 14], 3.0), bicubic()),
+            imagenet(s2([7, 2], [192, 384], [4, 14], 3.0)),
             paper(25.0, 6.9, Some(82.0)),
         ),
         v(
             "s2mlpv2_medium7",
             "S²-MLPv2-Medium/7 (paper)",
-            imagenet(s2([7, 2], [256, 512], [7, 17], 3.0), bicubic()),
+            imagenet(s2([7, 2], [256, 512], [7, 17], 3.0)),
             paper(55.0, 16.3, Some(83.6)),
         ),
         v(
             "asmlp_tiny",
             "AS-MLP-T (paper, official config)",
-            imagenet(asmlp(4, 96, &[2, 2, 6, 2]), bicubic()),
+            imagenet(asmlp(4, 96, &[2, 2, 6, 2])),
             paper(28.0, 4.4, Some(81.3)),
         ),
         v(
             "asmlp_small",
             "AS-MLP-S (paper, official config)",
-            imagenet(asmlp(4, 96, &[2, 2, 18, 2]), bicubic()),
+            imagenet(asmlp(4, 96, &[2, 2, 18, 2])),
             paper(50.0, 8.5, Some(83.1)),
         ),
         v(
             "asmlp_base",
             "AS-MLP-B (paper, official config)",
-            imagenet(asmlp(4, 128, &[2, 2, 18, 2]), bicubic()),
+            imagenet(asmlp(4, 128, &[2, 2, 18, 2])),
             paper(88.0, 15.2, Some(83.3)),
         ),
-        v(
-            "mixer_s16",
-            "Mixer-S/16 (timm names)",
-            imagenet(mixer(16, 512, 8), Preprocess::imagenet_inception()),
-            paper(18.5, 3.8, None),
-        ),
-        v(
-            "mixer_b16",
-            "Mixer-B/16 (timm names)",
-            imagenet(mixer(16, 768, 12), Preprocess::imagenet_inception()),
-            paper(59.9, 12.6, Some(76.4)),
-        ),
+        v("mixer_s16", "Mixer-S/16 (timm names)", imagenet(mixer(16, 512, 8)), paper(18.5, 3.8, None)),
+        v("mixer_b16", "Mixer-B/16 (timm names)", imagenet(mixer(16, 768, 12)), paper(59.9, 12.6, Some(76.4))),
         v(
             "s2mlpv2_compact",
             "S²-MLPv2 for 32×32 CIFAR-10",
@@ -150,13 +151,16 @@ pub fn variants() -> Vec<Variant> {
     ]
 }
 
+/// The variant called `name`.
+pub fn find_variant(name: &str) -> Result<Variant> {
+    let all = variants();
+    let known = all.iter().map(|v| v.name).collect::<Vec<_>>().join(", ");
+    all.into_iter().find(|v| v.name == name).ok_or_else(|| Error::UnknownVariant { name: name.to_string(), known })
+}
+
 /// The configuration of the variant called `name`.
 pub fn find(name: &str) -> Result<ModelConfig> {
-    let all = variants();
-    all.iter().find(|v| v.name == name).map(|v| v.config.clone()).ok_or_else(|| Error::UnknownVariant {
-        name: name.to_string(),
-        known: all.iter().map(|v| v.name).collect::<Vec<_>>().join(", "),
-    })
+    find_variant(name).map(|v| v.config)
 }
 
 #[cfg(test)]

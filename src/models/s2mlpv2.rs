@@ -9,6 +9,7 @@ use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::architecture::{Architecture, GlobalContext, FIXED_NEIGHBOURS};
+use super::geometry::{spatial_groups, GroupShift, Step, TokenMixing};
 use super::{require, Cost, Model, ProbeRequest, Probes};
 use crate::error::Result;
 use crate::ops::linear::{linear_last, linear_last_split};
@@ -16,8 +17,6 @@ use crate::ops::mlp::Mlp;
 use crate::ops::patch::PatchEmbed;
 use crate::ops::spatial_shift::{spatial_shift, ShiftOrder};
 use crate::ops::split_attention::{SplitAttention, BRANCHES};
-use crate::viz::shift_view::spatial_groups;
-use crate::viz::{GroupShift, Step, TokenMixing};
 
 /// How split-attention pools tokens into its descriptor `a`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

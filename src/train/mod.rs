@@ -29,6 +29,8 @@ use crate::data::augment::Augment;
 use crate::data::{load_split, BatchLoader, ImageBatch, ImageSet};
 use crate::error::{Error, Result};
 use crate::models::{Model, ModelConfig};
+use crate::preprocess::Preprocess;
+use crate::weights::Profile;
 use metrics_csv::CsvMetricLogger;
 use step::Trainee;
 
@@ -40,6 +42,9 @@ pub struct TrainConfig {
     pub variant: Option<String>,
     /// The model to train.
     pub model: ModelConfig,
+    /// How the dataset's images become the model's input (and what the
+    /// trained weights' profile says).
+    pub preprocess: Preprocess,
     /// Passes over the training split.
     pub epochs: usize,
     /// Images per optimisation step.
@@ -103,11 +108,13 @@ pub struct InitFrom {
 }
 
 impl TrainConfig {
-    /// The defaults the shipped compact weights use, for `model`.
-    pub fn new(variant: Option<String>, model: ModelConfig) -> Self {
+    /// The defaults the shipped compact weights use, for `model` fed as
+    /// `preprocess` says.
+    pub fn new(variant: Option<String>, model: ModelConfig, preprocess: Preprocess) -> Self {
         Self {
             variant,
             model,
+            preprocess,
             epochs: 30,
             batch_size: 128,
             learning_rate: 2e-3,
@@ -167,11 +174,20 @@ pub struct TrainOutcome {
     pub seconds: f64,
 }
 
-/// The training configuration saved in a run directory.
+/// The training configuration saved in a run directory. A `train.json`
+/// whose model config carries the `preprocess` (the PyTorch trainer's, and
+/// shiftscope's before profiles) gives it as the run's `preprocess`.
 pub fn saved_config(run_dir: &Path) -> Result<TrainConfig> {
     let path = run_dir.join("train.json");
     let text = std::fs::read_to_string(&path).map_err(Error::io(&path))?;
-    serde_json::from_str(&text).map_err(|e| Error::InvalidConfig(format!("{}: {e}", path.display())))
+    let invalid = |e: serde_json::Error| Error::InvalidConfig(format!("{}: {e}", path.display()));
+    let mut value: serde_json::Value = serde_json::from_str(&text).map_err(invalid)?;
+    if value.get("preprocess").is_none() {
+        if let Some(preprocess) = value.get("model").and_then(|m| m.get("preprocess")).cloned() {
+            value["preprocess"] = preprocess;
+        }
+    }
+    serde_json::from_value(value).map_err(invalid)
 }
 
 /// Loads the epoch-`epoch` checkpoint of `run_dir` into `trainee`.
@@ -236,12 +252,19 @@ fn prepare_run_dir(config: &TrainConfig, run_dir: &Path) -> Result<Option<usize>
     Ok(None)
 }
 
-/// Loads the training and test splits of `data` at the model's input size.
-pub fn load_data(model: &ModelConfig, data: &Path, limit_per_class: Option<usize>) -> Result<(ImageSet, ImageSet)> {
-    let preprocess = model.preprocess();
+/// Loads the training and test splits of `data` for `config`'s model, as
+/// its `preprocess` says.
+pub fn load_data(config: &TrainConfig, data: &Path, limit_per_class: Option<usize>) -> Result<(ImageSet, ImageSet)> {
+    let (model, preprocess) = (&config.model, &config.preprocess);
+    if preprocess.crop as usize != model.image_size {
+        return Err(Error::InvalidConfig(format!(
+            "the preprocessing crops {} pixels but the model takes {}",
+            preprocess.crop, model.image_size
+        )));
+    }
     eprintln!("reading {} …", data.display());
-    let mut train = load_split(data, "train", &preprocess, None)?;
-    let mut test = load_split(data, "test", &preprocess, Some(&train.classes))?;
+    let mut train = load_split(data, "train", preprocess, None)?;
+    let mut test = load_split(data, "test", preprocess, Some(&train.classes))?;
     if let Some(n) = limit_per_class {
         train = train.first_per_class(n);
         test = test.first_per_class(n);
@@ -294,7 +317,13 @@ pub fn train(
             return Err(Error::InvalidConfig(format!("{} is already past epoch {stop}", run_dir.display())));
         }
     }
-    let (train_set, test_set) = load_data(&config.model, data, config.limit_per_class)?;
+    let (train_set, test_set) = load_data(config, data, config.limit_per_class)?;
+    let profile = Profile {
+        dataset: data.file_name().unwrap_or_default().to_string_lossy().into_owned(),
+        classes: train_set.classes.clone(),
+        preprocess: config.preprocess.clone(),
+        calibration: None,
+    };
     let started = Instant::now();
     let device = device.clone().autodiff();
     device.seed(config.seed);
@@ -308,7 +337,7 @@ pub fn train(
         eprintln!("starting from {} after epoch {}", parent.display(), init.epoch);
     }
 
-    let preprocess = config.model.preprocess();
+    let preprocess = config.preprocess.clone();
     let first_epoch = resume_from.unwrap_or(0);
     let train_loader = BatchLoader::training(
         Arc::new(train_set),
@@ -370,7 +399,7 @@ pub fn train(
     let weights = if last_epoch == config.epochs {
         let model: Model = result.model.model;
         let path = run_dir.join("model.bpk");
-        crate::weights::save_burnpack(&model, &config.model, crate::weights::StorageDType::F32, &path)?;
+        crate::weights::save_burnpack(&model, &config.model, &profile, crate::weights::StorageDType::F32, &path)?;
         Some(path)
     } else {
         None

@@ -6,8 +6,9 @@
 //! design is a [`TokenGraph`] built from its parameters alone: no weights.
 
 use super::receptive_field::ReceptiveField;
-use super::token_graph::{Step, TokenGraph, TokenMixing};
+use super::token_graph::TokenGraph;
 use crate::error::{Error, Result};
+use crate::models::geometry::{Step, TokenMixing};
 use crate::ops::axial_shift::shift_groups;
 
 /// Input side of the explorer's grid, in pixels (ImageNet's crop).

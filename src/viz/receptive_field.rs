@@ -2,7 +2,8 @@
 //! given depth, and along how many token paths (see [`TokenGraph`]).
 
 use super::pixel_map::PixelMap;
-use super::token_graph::{Step, TokenGraph, TokenMixing};
+use super::token_graph::TokenGraph;
+use crate::models::geometry::{Step, TokenMixing};
 
 /// The input pixels that can reach one token at one depth.
 #[derive(Debug, Clone, PartialEq)]
@@ -208,7 +209,6 @@ mod tests {
     fn small(name: &str, image_size: usize, edit: impl FnOnce(&mut crate::models::ArchConfig)) -> TokenGraph {
         let mut config = registry::find(name).unwrap();
         config.image_size = image_size;
-        config.preprocess = None;
         edit(&mut config.arch);
         config.validate().unwrap();
         TokenGraph::new(&config)

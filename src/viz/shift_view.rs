@@ -1,109 +1,13 @@
 //! The shift itself, on the real feature map: each channel group's mean
 //! map before the shift, and where the shift moves it.
 
-use std::ops::Range;
-
+use crate::models::geometry::GroupShift;
 use crate::models::ModelConfig;
-use crate::ops::axial_shift::shift_groups;
-use crate::ops::spatial_shift::ShiftOrder;
-
-/// What a shift leaves where it uncovers the map.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum Uncovered {
-    /// The token keeps its own value (S²-MLP).
-    KeepsItsValue,
-    /// Zero (AS-MLP's zero padding).
-    Zero,
-}
-
-/// How one channel group moves.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct GroupShift {
-    /// A short label, e.g. "branch 1 ↓" or "width +2".
-    pub label: String,
-    /// The group's channels in the shifted map.
-    pub channels: Range<usize>,
-    /// Which of the block's shift inputs the group belongs to (S²-MLPv2:
-    /// branch 0 or 1; AS-MLP: 0, moved along both axes).
-    pub input: usize,
-    /// How far the content moves, `(rows, columns)`.
-    pub moves: (isize, isize),
-    /// What the uncovered edge holds.
-    pub uncovered: Uncovered,
-}
-
-impl GroupShift {
-    /// The shift applied to a `side × side` map (the group's channel mean).
-    pub fn apply(&self, before: &[f32], side: usize) -> Vec<f32> {
-        let (dr, dc) = self.moves;
-        (0..side * side)
-            .map(|p| {
-                let (r, c) = ((p / side) as isize - dr, (p % side) as isize - dc);
-                if (0..side as isize).contains(&r) && (0..side as isize).contains(&c) {
-                    before[r as usize * side + c as usize]
-                } else {
-                    match self.uncovered {
-                        Uncovered::KeepsItsValue => before[p],
-                        Uncovered::Zero => 0.0,
-                    }
-                }
-            })
-            .collect()
-    }
-}
 
 /// The groups of every block's shifts, in block order; empty lists for
 /// Mixer, which has no shift.
 pub fn block_shifts(config: &ModelConfig) -> Vec<Vec<GroupShift>> {
     config.architecture().block_shifts()
-}
-
-/// S²-MLPv2's eight groups of a `dim`-channel block (two branches, four
-/// directions each).
-pub(crate) fn spatial_groups(dim: usize) -> Vec<GroupShift> {
-    let quarter = dim / 4;
-    [ShiftOrder::First, ShiftOrder::Second]
-        .into_iter()
-        .enumerate()
-        .flat_map(|(branch, order)| {
-            order.directions().into_iter().enumerate().map(move |(g, direction)| {
-                let (dr, dc) = direction.source_offset();
-                GroupShift {
-                    label: format!("branch {} {}", branch + 1, arrow(-dr, -dc)),
-                    channels: g * quarter..(g + 1) * quarter,
-                    input: branch,
-                    moves: (-dr, -dc),
-                    uncovered: Uncovered::KeepsItsValue,
-                }
-            })
-        })
-        .collect()
-}
-
-/// AS-MLP's groups of a `dim`-channel block, along the width, then the
-/// height.
-pub(crate) fn axial_groups(dim: usize, shift_size: usize, dilation: usize) -> Vec<GroupShift> {
-    let groups = shift_groups(dim, shift_size, dilation);
-    let along = |axis: &'static str, moves: fn(isize) -> (isize, isize)| {
-        groups.iter().map(move |g| GroupShift {
-            label: format!("{axis} {:+}", g.offset),
-            channels: g.channels.clone(),
-            input: 0,
-            moves: moves(g.offset),
-            uncovered: Uncovered::Zero,
-        })
-    };
-    along("width", |o| (0, o)).chain(along("height", |o| (o, 0))).collect()
-}
-
-fn arrow(dr: isize, dc: isize) -> &'static str {
-    match (dr.signum(), dc.signum()) {
-        (1, 0) => "↓",
-        (-1, 0) => "↑",
-        (0, 1) => "→",
-        (0, -1) => "←",
-        _ => "·",
-    }
 }
 
 /// The mean over each group's channels of a `(side, side, C)` map.
@@ -122,7 +26,7 @@ mod tests {
     use super::*;
     use crate::models::registry;
     use crate::ops::axial_shift::{axial_shift, Axis};
-    use crate::ops::spatial_shift::spatial_shift;
+    use crate::ops::spatial_shift::{spatial_shift, ShiftOrder};
     use crate::ops::test_util::{device, values};
     use burn::tensor::{Distribution, Tensor};
 

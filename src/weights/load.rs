@@ -12,8 +12,9 @@ use burn::tensor::{DType, Device};
 
 use super::adapter::{DequantizeOnCpu, NonFiniteDetector, PointwiseConvToLinear};
 use super::format::{detect_format, WeightFormat};
+use super::profile::{Profile, Spec};
 use super::pth::read_pth;
-use super::CONFIG_METADATA_KEY;
+use super::{CONFIG_METADATA_KEY, PROFILE_METADATA_KEY};
 use crate::error::{Error, Result};
 use crate::models::{Model, ModelConfig};
 
@@ -24,6 +25,9 @@ pub struct LoadedModel {
     pub model: Model,
     /// Its configuration (from the file where it carries one).
     pub config: ModelConfig,
+    /// What the weights expect and mean (from the file where it carries
+    /// one, else the caller's, else an unnamed one).
+    pub profile: Profile,
     /// The container the weights were read from.
     pub format: WeightFormat,
     /// Entries of the file that hold no weights of the model and were left
@@ -72,19 +76,36 @@ fn burnpack_adapter(detector: &NonFiniteDetector) -> impl ModuleAdapter + 'stati
     DequantizeOnCpu.chain(FloatCastAdapter::to(DType::F32)).chain(detector.clone())
 }
 
-/// The model config stored in a burnpack file's metadata, if any.
-pub fn read_config(bytes: &[u8]) -> Result<Option<ModelConfig>> {
+/// What a burnpack file says about itself in its metadata.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stored {
+    /// The architecture.
+    pub config: Option<ModelConfig>,
+    /// What the weights expect: the profile, or for files written before
+    /// profiles existed, an unnamed profile with the `preprocess` their
+    /// config carried.
+    pub profile: Option<Profile>,
+}
+
+/// The architecture and profile stored in a burnpack file's metadata (none
+/// for other formats).
+pub fn read_stored(bytes: &[u8]) -> Result<Stored> {
     if detect_format(bytes) != Some(WeightFormat::Burnpack) {
-        return Ok(None);
+        return Ok(Stored::default());
     }
     let reader = Reader::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
         .map_err(|e| weights_error("burnpack", format!("unreadable burnpack: {e}")))?;
-    match reader.metadata().get(CONFIG_METADATA_KEY) {
-        None => Ok(None),
-        Some(json) => serde_json::from_str(json)
-            .map(Some)
-            .map_err(|e| weights_error("burnpack", format!("stored model config is invalid: {e}"))),
-    }
+    let metadata = reader.metadata();
+    let invalid =
+        |what: &str, e: serde_json::Error| weights_error("burnpack", format!("stored {what} is invalid: {e}"));
+    let Some(config_json) = metadata.get(CONFIG_METADATA_KEY) else { return Ok(Stored::default()) };
+    let legacy = Spec::from_json(config_json).map_err(|e| weights_error("burnpack", e.to_string()))?;
+    let profile = match metadata.get(PROFILE_METADATA_KEY) {
+        Some(json) => serde_json::from_str(json).map_err(|e| invalid("profile", e))?,
+        None if config_json.contains("\"preprocess\"") => legacy.profile,
+        None => return Ok(Stored { config: Some(legacy.config), profile: None }),
+    };
+    Ok(Stored { config: Some(legacy.config), profile: Some(profile) })
 }
 
 /// Picks the config: the file's own (checked against the requested one) or
@@ -111,15 +132,34 @@ fn resolve_config(stored: Option<ModelConfig>, requested: Option<&ModelConfig>, 
     }
 }
 
+/// Picks the profile: the file's own, else the requested one, else an
+/// unnamed one; it must fit `config`.
+fn resolve_profile(
+    stored: Option<Profile>,
+    requested: Option<&Spec>,
+    config: &ModelConfig,
+    source: &str,
+) -> Result<Profile> {
+    let profile = match (stored, requested) {
+        (Some(stored), _) => stored,
+        (None, Some(requested)) => requested.profile.clone(),
+        (None, None) => Profile::unnamed(config),
+    };
+    profile.check(config).map_err(|e| weights_error(source, e.to_string()))?;
+    Ok(profile)
+}
+
 /// Loads weights held in memory (safetensors, PyTorch or burnpack; the
 /// browser's path, and the CLI's after reading the file). `label` names the
-/// source in errors, `config` is needed when the file carries none. Entries
-/// of a PyTorch checkpoint that hold no weights (optimizer state, epoch,
-/// config objects) are skipped and listed in [`LoadedModel::skipped`].
+/// source in errors; `requested` (architecture and profile) is needed when
+/// the file carries no config, and gives the profile when it carries none.
+/// Entries of a PyTorch checkpoint that hold no weights (optimizer state,
+/// epoch, config objects) are skipped and listed in
+/// [`LoadedModel::skipped`].
 pub fn load_model_from_bytes(
     bytes: Vec<u8>,
     label: &str,
-    config: Option<&ModelConfig>,
+    requested: Option<&Spec>,
     device: &Device,
 ) -> Result<LoadedModel> {
     let format = match detect_format(&bytes) {
@@ -127,13 +167,17 @@ pub fn load_model_from_bytes(
         None if bytes.is_empty() => return Err(weights_error(label, "the file is empty")),
         None => return Err(weights_error(label, "not a safetensors, burnpack or PyTorch file")),
     };
+    let requested_config = requested.map(|spec| &spec.config);
     if format == WeightFormat::Pytorch {
-        let config = resolve_config(None, config, label)?;
+        let config = resolve_config(None, requested_config, label)?;
+        let profile = resolve_profile(None, requested, &config, label)?;
         let mut model = config.init(device)?;
         let skipped = load_pytorch(&mut model, bytes, label)?;
-        return Ok(LoadedModel { model, config, format, skipped });
+        return Ok(LoadedModel { model, config, profile, format, skipped });
     }
-    let config = resolve_config(read_config(&bytes)?, config, label)?;
+    let stored = read_stored(&bytes)?;
+    let config = resolve_config(stored.config, requested_config, label)?;
+    let profile = resolve_profile(stored.profile, requested, &config, label)?;
     let mut model = config.init(device)?;
     let detector = NonFiniteDetector::default();
     let result = guarded(label, || match format {
@@ -154,7 +198,7 @@ pub fn load_model_from_bytes(
         }
     })?;
     check_complete(&result, &detector, label)?;
-    Ok(LoadedModel { model, config, format, skipped: Vec::new() })
+    Ok(LoadedModel { model, config, profile, format, skipped: Vec::new() })
 }
 
 /// Reads a `torch.save` file with the project's reader (`super::pth`,

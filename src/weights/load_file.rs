@@ -6,14 +6,15 @@ use std::path::Path;
 use burn::tensor::Device;
 
 use super::load::{load_model_from_bytes, LoadedModel};
+use super::profile::Spec;
 use crate::error::{Error, Result};
-use crate::models::ModelConfig;
 
-/// Loads a weight file (safetensors, PyTorch or burnpack) for `config`
-/// (optional for burnpack files that carry their config). Entries of a
-/// PyTorch checkpoint that hold no weights (optimizer state, epoch,
-/// config objects) are skipped and listed in [`LoadedModel::skipped`].
-pub fn load_model(path: &Path, config: Option<&ModelConfig>, device: &Device) -> Result<LoadedModel> {
+/// Loads a weight file (safetensors, PyTorch or burnpack) as `requested`
+/// (optional for burnpack files that carry their config and profile).
+/// Entries of a PyTorch checkpoint that hold no weights (optimizer state,
+/// epoch, config objects) are skipped and listed in
+/// [`LoadedModel::skipped`].
+pub fn load_model(path: &Path, requested: Option<&Spec>, device: &Device) -> Result<LoadedModel> {
     let bytes = std::fs::read(path).map_err(Error::io(path))?;
-    load_model_from_bytes(bytes, &path.display().to_string(), config, device)
+    load_model_from_bytes(bytes, &path.display().to_string(), requested, device)
 }

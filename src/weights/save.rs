@@ -1,14 +1,17 @@
 //! Writing compact weights for the web: burnpack in burn's layout, with the
-//! model config in the metadata.
+//! model config and the weights' profile in the metadata.
 
 use std::path::Path;
 
 use burn::module::{Module, Quantizer};
+use burn::store::burn_pack::{Bytes, Reader, Writer};
 use burn::store::{BurnpackStore, FloatCastAdapter, ModuleSnapshot};
 use burn::tensor::quantization::{Calibration, QuantValue};
 use burn::tensor::DType;
 
-use super::CONFIG_METADATA_KEY;
+use super::format::{detect_format, WeightFormat};
+use super::profile::Profile;
+use super::{read_stored, CONFIG_METADATA_KEY, PROFILE_METADATA_KEY};
 use crate::error::{Error, Result};
 use crate::models::{Model, ModelConfig};
 
@@ -35,11 +38,31 @@ impl std::str::FromStr for StorageDType {
     }
 }
 
-/// Serialises `model` to burnpack bytes in `dtype`.
-pub fn to_burnpack_bytes(model: &Model, config: &ModelConfig, dtype: StorageDType) -> Result<Vec<u8>> {
-    let fail = |e: String| Error::Weights { source_name: "burnpack".into(), reason: e };
-    let json = serde_json::to_string(config).map_err(|e| fail(e.to_string()))?;
-    let store = BurnpackStore::from_bytes(None).metadata(CONFIG_METADATA_KEY, json);
+fn fail(reason: String) -> Error {
+    Error::Weights { source_name: "burnpack".into(), reason }
+}
+
+/// The metadata entries of a weight file: the config and the profile, as
+/// JSON.
+fn metadata(config: &ModelConfig, profile: &Profile) -> Result<[(&'static str, String); 2]> {
+    profile.check(config)?;
+    let json = |value: serde_json::Result<String>| value.map_err(|e| fail(e.to_string()));
+    Ok([
+        (CONFIG_METADATA_KEY, json(serde_json::to_string(config))?),
+        (PROFILE_METADATA_KEY, json(serde_json::to_string(profile))?),
+    ])
+}
+
+/// Serialises `model` to burnpack bytes in `dtype`, with its config and
+/// the profile of its weights.
+pub fn to_burnpack_bytes(
+    model: &Model,
+    config: &ModelConfig,
+    profile: &Profile,
+    dtype: StorageDType,
+) -> Result<Vec<u8>> {
+    let [(config_key, config_json), (profile_key, profile_json)] = metadata(config, profile)?;
+    let store = BurnpackStore::from_bytes(None).metadata(config_key, config_json).metadata(profile_key, profile_json);
     let mut store = match dtype {
         StorageDType::F16 => store.with_to_adapter(FloatCastAdapter::to(DType::F16)),
         _ => store,
@@ -58,8 +81,39 @@ pub fn to_burnpack_bytes(model: &Model, config: &ModelConfig, dtype: StorageDTyp
     Ok(bytes.to_vec())
 }
 
-/// Writes `model` as a burnpack file.
-pub fn save_burnpack(model: &Model, config: &ModelConfig, dtype: StorageDType, path: &Path) -> Result<()> {
-    let bytes = to_burnpack_bytes(model, config, dtype)?;
+/// Writes `model` as a burnpack file (see [`to_burnpack_bytes`]).
+pub fn save_burnpack(
+    model: &Model,
+    config: &ModelConfig,
+    profile: &Profile,
+    dtype: StorageDType,
+    path: &Path,
+) -> Result<()> {
+    let bytes = to_burnpack_bytes(model, config, profile, dtype)?;
     std::fs::write(path, bytes).map_err(Error::io(path))
+}
+
+/// A shiftscope burnpack file's bytes with `profile` as its weights'
+/// profile: the tensors, in whatever storage they are, and the other
+/// metadata are kept as they are; a config written before profiles
+/// existed is rewritten without its `preprocess`.
+pub fn restamp(bytes: Vec<u8>, profile: &Profile) -> Result<Vec<u8>> {
+    if detect_format(&bytes) != Some(WeightFormat::Burnpack) {
+        return Err(fail("only burnpack files carry a profile".into()));
+    }
+    let config = read_stored(&bytes)?.config.ok_or_else(|| fail("the file carries no model config".into()))?;
+    let reader = Reader::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| fail(e.to_string()))?;
+    let kept = reader.metadata().clone();
+    let scalars = reader.scalars().clone();
+    let mut writer = Writer::new(reader.into_tensors().map_err(|e| fail(e.to_string()))?);
+    for (key, value) in &kept {
+        writer = writer.with_metadata(key, value);
+    }
+    for (key, value) in scalars {
+        writer = writer.with_scalar(&key, value);
+    }
+    for (key, value) in metadata(&config, profile)? {
+        writer = writer.with_metadata(key, &value);
+    }
+    Ok(writer.into_bytes().map_err(|e| fail(e.to_string()))?.to_vec())
 }

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use shiftscope::models::ModelConfig;
+use shiftscope::weights::Spec;
 use shiftscope::{Device, Tensor, TensorData};
 
 /// The fixture directories the PyTorch references wrote.
@@ -16,10 +17,16 @@ pub fn fixture_dir(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
 
+/// The model config of a fixture, with the unnamed profile of weights that
+/// say nothing about themselves.
+pub fn fixture_spec(name: &str) -> Spec {
+    let text = std::fs::read_to_string(fixture_dir(name).join("config.json")).expect("fixture config");
+    Spec::from_json(&text).expect("fixture config parses")
+}
+
 /// The model config of a fixture.
 pub fn fixture_config(name: &str) -> ModelConfig {
-    let text = std::fs::read_to_string(fixture_dir(name).join("config.json")).expect("fixture config");
-    serde_json::from_str(&text).expect("fixture config parses")
+    fixture_spec(name).config
 }
 
 /// A named f32 array with its shape.

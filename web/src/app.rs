@@ -197,15 +197,15 @@ pub fn App() -> Html {
                             }
                         </div>
                         <ImageControls on_file={on_file} on_webcam={on_webcam} webcam={state.webcam}
-                            classes={first_card.map(|c| c.dataset.classes.clone()).unwrap_or_default()}
+                            classes={first_card.map(|c| c.profile.classes.clone()).unwrap_or_default()}
                             side={first_card.map(|c| c.model.image_size)} />
                         <Examples on_pick={on_example} />
                     </section>
                     <Predictions predictions={state.outcome.predictions.clone()} source={state.outcome.source.clone()}
                         model={state.outcome.model.clone()} updates={state.updates}
                         classifying={state.classifying().map(str::to_string)} waiting={state.waiting().is_some()} reveal={reveal}
-                        classes={outcome_card.map(|c| c.dataset.classes.clone()).unwrap_or_default()}
-                        calibration={outcome_card.and_then(|c| c.calibration.clone())} />
+                        classes={outcome_card.map(|c| c.profile.classes.clone()).unwrap_or_default()}
+                        calibration={outcome_card.and_then(|c| c.profile.calibration.clone())} />
                     <div class="models">
                         <ModelPicker cards={state.cards.clone()} active={active.map(|a| a.name.clone())}
                             active_card={active.and_then(|a| a.card.clone())} on_select={on_select} busy={busy} />

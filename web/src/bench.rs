@@ -5,9 +5,8 @@
 //! (`#bench-json`, `data-state="done"` or `"failed"` on `#bench`).
 
 use shiftscope::bench::{bench_case_async, matmul_peak_async, PageParams, PEAK_RUNS};
-use shiftscope::engine::Engine;
-use shiftscope::models::{registry, ModelConfig};
-use shiftscope::weights::load_model_from_bytes;
+use shiftscope::engine::{Engine, Spec};
+
 use shiftscope::Device;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
@@ -30,19 +29,19 @@ struct Progress {
 async fn load(name: &str, params: &PageParams, device: &Device) -> Result<Engine, String> {
     let loaded = if let Some(source) = &params.source {
         let config_bytes = fetch_bytes(&format!("{source}/{name}/config.json"), |_, _| {}).await?;
-        let config: ModelConfig = serde_json::from_slice(&config_bytes).map_err(|e| format!("{name}: config: {e}"))?;
+        let text = String::from_utf8_lossy(&config_bytes);
+        let spec = Spec::from_json(&text).map_err(|e| format!("{name}: config: {e}"))?;
         let weights = fetch_bytes(&format!("{source}/{name}/weights.safetensors"), |_, _| {}).await?;
-        load_model_from_bytes(weights, name, Some(&config), device)
+        Engine::from_bytes(weights, name, Some(&spec), device).await
     } else if SHIPPED.contains(&name) {
         let weights = shipped_weights(&shipped_card(name).await?, |_, _| {}).await?;
-        load_model_from_bytes(weights, name, None, device)
+        Engine::from_bytes(weights, name, None, device).await
     } else {
-        let config = registry::find(name).map_err(|e| e.to_string())?;
-        let model = config.init(device).map_err(|e| e.to_string())?;
-        return Engine::new(model, config, device).await.map_err(|e| e.to_string());
+        let spec = Spec::variant(name).map_err(|e| e.to_string())?;
+        let model = spec.config.init(device).map_err(|e| e.to_string())?;
+        return Engine::new(model, spec.config, spec.profile, device).await.map_err(|e| e.to_string());
     };
-    let loaded = loaded.map_err(|e| e.to_string())?;
-    Engine::loaded(loaded, device).await.map_err(|e| e.to_string())
+    loaded.map(|(engine, _)| engine).map_err(|e| e.to_string())
 }
 
 /// Runs every configuration, reporting lines as they finish.

@@ -55,12 +55,12 @@ for (const webgpu of [true, false]) {
           const expected = h.cliTop5(EXAMPLES[i].path, weights);
           h.assertSameTop5(assert, shown.top, expected, 1e-3, `${model} ${source}`);
           // Below the card's calibrated threshold the page says it is unsure.
-          const unsure = expected[0].probability < card.calibration.unsure_below;
+          const unsure = expected[0].probability < card.profile.calibration.unsure_below;
           assert.equal(await page.getAttribute('#predictions', 'data-unsure'), String(unsure), `${model} ${source}`);
           assert.equal(await page.locator('#unsure').count(), unsure ? 1 : 0, `${model} ${source}`);
           if (unsure) assert.match(await page.textContent('#unsure'), new RegExp(`^Not sure: perhaps ${an(expected[0].label)}, perhaps ${an(expected[1].label)}\\.`));
           assert.equal(await page.textContent('#known-classes'),
-            `It knows only these 10 classes: ${card.dataset.classes.join(', ')}. Anything else gets the nearest of them.`);
+            `It knows only these 10 classes: ${card.profile.classes.join(', ')}. Anything else gets the nearest of them.`);
         }
         await h.screenshot(page, `${path}-${model}`);
       }

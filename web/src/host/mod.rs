@@ -8,10 +8,8 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use shiftscope::engine::protocol::{Backend, Failure, FailureKind, Reply, Request, WeightsSource};
-use shiftscope::engine::Engine;
-use shiftscope::models::{registry, ModelConfig};
+use shiftscope::engine::{requested_for, Engine, Spec};
 use shiftscope::preprocess::{rgb_from_rgba, Prepared};
-use shiftscope::weights::{load_model_from_bytes, read_config};
 use shiftscope::Device;
 use shiftscope::RgbImage;
 use wasm_bindgen_futures::spawn_local;
@@ -30,7 +28,8 @@ const KEPT_IMAGES: usize = 4;
 pub(crate) struct Weights {
     name: String,
     bytes: Rc<Vec<u8>>,
-    config: Option<ModelConfig>,
+    /// The architecture and profile of a file that carries no config.
+    requested: Option<Spec>,
 }
 
 /// An image given before any model was ready.
@@ -171,15 +170,12 @@ impl Host {
             WeightsSource::Shipped(card) => {
                 let progress = |received, total| (self.reply)(Reply::Downloading { model, received, total });
                 let bytes = shipped_weights(&card, progress).await.map_err(|e| Failure::new(FailureKind::Other, e))?;
-                Ok(Weights { name: card.name.clone(), bytes: Rc::new(bytes), config: None })
+                Ok(Weights { name: card.name.clone(), bytes: Rc::new(bytes), requested: None })
             }
             WeightsSource::Given { file_name, variant } => {
                 let failed = |e: shiftscope::Error| Failure::from(&e);
-                let config = match read_config(&bytes).map_err(failed)? {
-                    Some(_) => None,
-                    None => Some(registry::find(&variant).map_err(failed)?),
-                };
-                Ok(Weights { name: file_name, bytes: Rc::new(bytes), config })
+                let requested = requested_for(&bytes, &variant).map_err(failed)?;
+                Ok(Weights { name: file_name, bytes: Rc::new(bytes), requested })
             }
         }
     }
@@ -277,10 +273,10 @@ pub(crate) struct Built {
 pub(crate) async fn build(weights: &Weights, device: &Device, warm_up: bool) -> Result<Built, Failure> {
     let failed = |e: shiftscope::Error| Failure::from(&e);
     let start = now_ms();
-    let loaded = load_model_from_bytes(weights.bytes.to_vec(), &weights.name, weights.config.as_ref(), device)
+    let (engine, note) = Engine::from_bytes(weights.bytes.to_vec(), &weights.name, weights.requested.as_ref(), device)
+        .await
         .map_err(failed)?;
-    let note = loaded.note().map(|note| format!("{}: {note}", weights.name));
-    let engine = Engine::loaded(loaded, device).await.map_err(failed)?;
+    let note = note.map(|note| format!("{}: {note}", weights.name));
     let load_ms = now_ms() - start;
     if warm_up {
         engine.warm_up().await.map_err(failed)?;

@@ -106,7 +106,7 @@ impl Host {
                 None => {
                     let bytes =
                         shipped_weights(card, |_, _| {}).await.map_err(|e| Failure::new(FailureKind::Other, e))?;
-                    let weights = Weights { name: card.name.clone(), bytes: Rc::new(bytes), config: None };
+                    let weights = Weights { name: card.name.clone(), bytes: Rc::new(bytes), requested: None };
                     let engine = build(&weights, &self.device(), false).await?.engine;
                     self.slots.borrow_mut().peers.push((card.name.clone(), engine.clone()));
                     engine

@@ -5,12 +5,13 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::attention::BlockAttention;
-use super::cam::{HeadWeights, TokenMap};
-use super::shift_view::{block_shifts, GroupShift};
 use crate::error::{Error, Result};
+use crate::models::geometry::GroupShift;
 use crate::models::{Model, ModelConfig, ProbeRequest};
 use crate::predict::{probabilities, read_f32_async};
+use crate::viz::attention::BlockAttention;
+use crate::viz::cam::{HeadWeights, TokenMap};
+use crate::viz::shift_view::block_shifts;
 
 /// One block's shift groups and their channel-mean maps before the shift.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

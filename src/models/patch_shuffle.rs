@@ -9,7 +9,6 @@
 //! no such weights: their shifts tie each token to fixed neighbours.
 
 use crate::error::{Error, Result};
-use crate::preprocess::Prepared;
 
 /// One fixed shuffle of the patches of a square image and of the pixels
 /// inside each patch (the same pixel shuffle for every patch).
@@ -58,23 +57,6 @@ impl PatchShuffle {
             })
             .collect()
     }
-
-    /// The shuffled image, both as the model's input and as pixels to draw.
-    pub fn apply(&self, image: &Prepared) -> Result<Prepared> {
-        let side = self.side();
-        if image.side != side || image.chw.len() != 3 * side * side || image.rgb.len() != 3 * side * side {
-            return Err(Error::Image {
-                path: "input".into(),
-                reason: format!("the shuffle is for {side}×{side} images, not {}×{}", image.side, image.side),
-            });
-        }
-        let sources = self.sources();
-        let plane = side * side;
-        let chw = (0..3).flat_map(|c| sources.iter().map(move |&s| image.chw[c * plane + s])).collect();
-        let rgb =
-            sources.iter().flat_map(|&s| [image.rgb[3 * s], image.rgb[3 * s + 1], image.rgb[3 * s + 2]]).collect();
-        Ok(Prepared { side, chw, rgb, crop: image.crop })
-    }
 }
 
 /// A small, seedable generator (SplitMix64) so a shuffle is reproducible
@@ -106,19 +88,22 @@ mod tests {
     use burn::tensor::{Device, Tensor, TensorData};
 
     use super::*;
-    use crate::models::registry;
+    use crate::models::{registry, Model};
     use crate::predict::to_f32_vec;
 
-    /// A deterministic, non-trivial input image.
-    fn image(side: usize) -> Prepared {
-        let chw = (0..3 * side * side).map(|i| ((i * 37 % 101) as f32 / 50.0) - 1.0).collect();
-        let rgb = (0..3 * side * side).map(|i| (i * 13 % 256) as u8).collect();
-        Prepared { side, chw, rgb, crop: crate::preprocess::CropBox::whole(side) }
+    /// A deterministic, non-trivial planar `3 × side × side` input.
+    fn planes(side: usize) -> Vec<f32> {
+        (0..3 * side * side).map(|i| ((i * 37 % 101) as f32 / 50.0) - 1.0).collect()
     }
 
-    fn logits(model: &crate::models::Model, image: &Prepared, device: &Device) -> Vec<f32> {
-        let side = image.side;
-        let input = Tensor::from_data(TensorData::new(image.chw.clone(), [1, 3, side, side]), device);
+    /// The planes with every pixel moved as `shuffle` moves it.
+    fn shuffled(planes: &[f32], shuffle: &PatchShuffle) -> Vec<f32> {
+        let plane = shuffle.side() * shuffle.side();
+        (0..3).flat_map(|c| shuffle.sources().into_iter().map(move |s| planes[c * plane + s])).collect()
+    }
+
+    fn logits(model: &Model, planes: &[f32], side: usize, device: &Device) -> Vec<f32> {
+        let input = Tensor::from_data(TensorData::new(planes.to_vec(), [1, 3, side, side]), device);
         to_f32_vec(model.forward(input))
     }
 
@@ -130,15 +115,11 @@ mod tests {
         let mut sources = shuffle.sources();
         sources.sort_unstable();
         assert_eq!(sources, (0..64).collect::<Vec<_>>(), "every pixel is shown exactly once");
-        let original = image(8);
-        let shuffled = shuffle.apply(&original).unwrap();
-        let at = |image: &Prepared, pixel: usize| image.rgb[3 * pixel..3 * pixel + 3].to_vec();
-        for (to, from) in shuffle.sources().into_iter().enumerate() {
-            assert_eq!(at(&shuffled, to), at(&original, from));
-            assert_eq!(shuffled.chw[64 + to], original.chw[64 + from], "planes follow the pixels");
-        }
+        // Pixels of one shuffled patch all come from one original patch.
+        let patch_of = |pixel: usize| (pixel / 8 / 4, pixel % 8 / 4);
+        let sources = shuffle.sources();
+        assert!([0, 1, 8, 9, 25, 27].iter().all(|&p| patch_of(sources[p]) == patch_of(sources[0])));
         assert!(PatchShuffle::new(10, 4, 0).is_err());
-        assert!(shuffle.apply(&image(16)).is_err(), "a shuffle for 8×8 images refuses 16×16");
     }
 
     #[test]
@@ -147,13 +128,13 @@ mod tests {
         for name in ["mixer_compact", "mixer_s16"] {
             let config = registry::find(name).unwrap();
             let model = config.init(&device).unwrap();
-            let shuffle = PatchShuffle::new(config.image_size, config.patch_size(), 2021).unwrap();
-            let original = image(config.image_size);
-            let expected = logits(&model, &original, &device);
-            let shuffled = shuffle.apply(&original).unwrap();
-            let moved = logits(&model, &shuffled, &device);
+            let side = config.image_size;
+            let shuffle = PatchShuffle::new(side, config.patch_size(), 2021).unwrap();
+            let original = planes(side);
+            let expected = logits(&model, &original, side, &device);
+            let moved = logits(&model, &shuffled(&original, &shuffle), side, &device);
             let permuted = model.for_shuffled(&shuffle).unwrap();
-            let got = logits(&permuted, &shuffled, &device);
+            let got = logits(&permuted, &shuffled(&original, &shuffle), side, &device);
             let gap = |a: &[f32]| a.iter().zip(&expected).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
             assert!(gap(&got) <= 1e-5, "{name}: permuted Mixer differs by {}", gap(&got));
             assert!(gap(&moved) > 1e-3, "{name}: the shuffle must change the plain model's logits");
