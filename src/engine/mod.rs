@@ -5,6 +5,7 @@
 //! (native callers block on the futures).
 
 mod analysis;
+pub mod catalogue;
 mod class_map;
 pub mod gradient;
 pub mod inspection;

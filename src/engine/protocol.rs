@@ -10,12 +10,15 @@ use serde::{Deserialize, Serialize};
 use super::{Analysis, RegionClasses};
 use crate::card::ModelCard;
 use crate::error::Error;
-use crate::models::ModelConfig;
+/// The types the messages carry that the page draws with (so the page
+/// needs nothing below the engine).
+pub use crate::models::geometry::{GroupShift, Uncovered};
+pub use crate::models::ModelConfig;
 use crate::predict::Prediction;
 use crate::viz::{ClassActivation, PixelMap};
 
 /// The protocol's version; both sides refuse any other.
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 
 /// Where the weights of a load come from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

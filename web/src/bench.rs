@@ -11,8 +11,7 @@ use shiftscope::Device;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use shiftscope::engine::protocol::Backend;
-use shiftscope::models::registry::SHIPPED;
+use shiftscope::engine::catalogue::SHIPPED;
 
 use crate::device::{init_device, now_ms};
 use crate::fetch::{fetch_bytes, shipped_card, shipped_weights};
@@ -46,13 +45,7 @@ async fn load(name: &str, params: &PageParams, device: &Device) -> Result<Engine
 
 /// Runs every configuration, reporting lines as they finish.
 async fn run(params: PageParams, say: &dyn Fn(String)) -> Result<serde_json::Value, String> {
-    let (device, backend) = match params.device.as_deref() {
-        Some("cpu") => (Device::flex(), Backend::Cpu("asked for".into())),
-        _ => init_device().await,
-    };
-    if params.device.as_deref() == Some("webgpu") && backend != Backend::WebGpu {
-        return Err(format!("WebGPU was asked for but is not available: {}", backend.describe()));
-    }
+    let (device, backend) = init_device(params.device.as_deref()).await?;
     say(format!("device: {}", backend.describe()));
     let now = now_ms;
     let peak = match params.peak_side {

@@ -3,7 +3,7 @@
 
 use gloo::storage::{LocalStorage, Storage};
 use js_sys::Uint8Array;
-use shiftscope::models::registry;
+use shiftscope::engine::catalogue;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use yew::prelude::*;
@@ -160,7 +160,7 @@ pub fn OwnWeights(props: &OwnWeightsProps) -> Html {
             <p>{ "A burnpack file (" }<code>{ "shiftscope convert" }</code>{ " output) carries its model config; a safetensors or PyTorch " }<code>{ ".pth" }</code>{ " file (official AS-MLP and timm Mixer key names, training checkpoints too) uses the variant chosen here." }</p>
             <label for="weights-variant">{ "variant" }</label>
             <select id="weights-variant" onchange={on_variant}>
-                { for registry::variants().iter().map(|v| html! {
+                { for catalogue::entries().iter().map(|v| html! {
                     <option value={v.name} selected={*variant == v.name}>{ format!("{} — {}", v.name, v.summary) }</option>
                 }) }
             </select>

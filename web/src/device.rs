@@ -29,7 +29,7 @@ fn text(value: &JsValue, key: &str) -> Option<String> {
 /// (a browser started with WebGPU disabled still has `navigator.gpu`), or
 /// a software one (`isFallbackAdapter`, or its info naming SwiftShader).
 /// `None` for a GPU, or when the adapter cannot be asked for.
-async fn cpu_instead() -> Option<String> {
+async fn cpu_instead(webgpu_anyway: bool) -> Option<String> {
     let gpu = Reflect::get(&Reflect::get(&js_sys::global(), &"navigator".into()).ok()?, &"gpu".into()).ok()?;
     let request: js_sys::Function = Reflect::get(&gpu, &"requestAdapter".into()).ok()?.dyn_into().ok()?;
     let promise: js_sys::Promise = request.call0(&gpu).ok()?.dyn_into().ok()?;
@@ -37,7 +37,7 @@ async fn cpu_instead() -> Option<String> {
     if !adapter.is_object() {
         return Some("WebGPU offers no GPU adapter here".into());
     }
-    if webgpu_wanted_anyway() {
+    if webgpu_anyway {
         return None;
     }
     let info = Reflect::get(&adapter, &"info".into()).unwrap_or(JsValue::UNDEFINED);
@@ -57,14 +57,29 @@ async fn cpu_instead() -> Option<String> {
     })
 }
 
-/// WebGPU if a GPU adapter can be had, else `Device::flex()`, with the
-/// reason. A software adapter loses to the CPU path (measured here: 9.9 s
-/// against 1.0 s to a first prediction) unless asked for anyway.
-pub async fn init_device() -> (Device, Backend) {
+/// The device the engine runs on — the one place it is chosen. `wanted`
+/// is `Some("cpu")` or `Some("webgpu")` where a caller insists (the bench
+/// page's `?device=`), else the best: WebGPU if a GPU adapter can be had,
+/// else `Device::flex()`, with the reason. A software adapter loses to the
+/// CPU path (measured here: 9.9 s against 1.0 s to a first prediction)
+/// unless asked for anyway (`?webgpu`, or `wanted` WebGPU). WebGPU asked
+/// for and not available is an error.
+pub async fn init_device(wanted: Option<&str>) -> Result<(Device, Backend), String> {
+    let chosen = match wanted {
+        Some("cpu") => (Device::flex(), Backend::Cpu("asked for".into())),
+        _ => best_device(wanted == Some("webgpu") || webgpu_wanted_anyway()).await,
+    };
+    if wanted == Some("webgpu") && chosen.1 != Backend::WebGpu {
+        return Err(format!("WebGPU was asked for but is not available: {}", chosen.1.describe()));
+    }
+    Ok(chosen)
+}
+
+async fn best_device(webgpu_anyway: bool) -> (Device, Backend) {
     if !has_webgpu() {
         return (Device::flex(), Backend::Cpu("this browser has no WebGPU".into()));
     }
-    if let Some(why) = cpu_instead().await {
+    if let Some(why) = cpu_instead(webgpu_anyway).await {
         return (Device::flex(), Backend::Cpu(why));
     }
     match Device::wgpu_options().init_async().await {

@@ -16,7 +16,7 @@ use crate::fetch::shipped_card;
 use crate::image_input::{decode_blob, Pixels};
 use crate::state::{Action, ModelSlot, Sent, State};
 use shiftscope::card::ModelCard;
-use shiftscope::models::registry::SHIPPED;
+use shiftscope::engine::catalogue::SHIPPED;
 
 /// The client, once started (the page's callbacks hold this handle).
 pub type ClientHandle = Rc<RefCell<Option<Rc<Client>>>>;

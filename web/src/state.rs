@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use shiftscope::card::ModelCard;
+use shiftscope::engine::protocol::ModelConfig;
 use shiftscope::engine::protocol::{Backend, Reply, View};
 use shiftscope::latency::LatencyWindow;
-use shiftscope::models::ModelConfig;
 use shiftscope::predict::Prediction;
 use shiftscope::viz::PixelMap;
 use yew::Reducible;

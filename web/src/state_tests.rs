@@ -1,8 +1,8 @@
 //! The page's reducer: late answers dropped by number, an early image kept,
 //! failures named, webcam frames after a stop ignored.
 
+use shiftscope::engine::catalogue;
 use shiftscope::engine::protocol::{Failure, FailureKind, ModelAnswer};
-use shiftscope::models::registry;
 
 use super::*;
 
@@ -15,7 +15,7 @@ fn load(number: u64, name: &str) -> Action {
 }
 
 fn ready(model: u64, name: &str) -> Action {
-    let config = Box::new(registry::find("mixer_compact").unwrap());
+    let config = Box::new(catalogue::config("mixer_compact").unwrap());
     Action::Reply { reply: Reply::Ready { model, name: name.into(), config, note: None, load_ms: 1.0 }, at_ms: 0.0 }
 }
 
@@ -91,7 +91,7 @@ fn a_failed_load_keeps_the_model_in_use_and_says_which_failed() {
 
 #[test]
 fn a_checkpoints_skipped_entries_stay_in_view_once_its_model_is_ready() {
-    let config = Box::new(registry::find("mixer_compact").unwrap());
+    let config = Box::new(catalogue::config("mixer_compact").unwrap());
     let note = Some("mine.pth: skipped entries that hold no weights of the model: epoch (int 300)".to_string());
     let noted = |model| Action::Reply {
         reply: Reply::Ready {

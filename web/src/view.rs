@@ -3,7 +3,7 @@
 
 use shiftscope::calibration::Calibration;
 use shiftscope::card::ModelCard;
-use shiftscope::models::registry;
+use shiftscope::engine::catalogue::pretty_name;
 use shiftscope::predict::Prediction;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -161,18 +161,6 @@ fn training_note(card: &ModelCard) -> String {
         format!("{schedule}, {time} on CPU")
     } else {
         format!("{schedule}, {time} on an {machine}")
-    }
-}
-
-/// `s2mlpv2_compact` → `S²-MLPv2 compact`: a registry variant's name with
-/// its architecture's title; other names unchanged.
-pub fn pretty_name(name: &str) -> String {
-    match registry::find(name) {
-        Ok(config) => {
-            let rest = name.strip_prefix(config.arch_name()).unwrap_or(name);
-            format!("{} {}", config.architecture().title(), rest.replace('_', " ")).trim().to_string()
-        }
-        Err(_) => name.to_string(),
     }
 }
 

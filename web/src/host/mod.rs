@@ -75,7 +75,7 @@ impl Host {
     /// Chooses the device; replies go to `reply` (the caller announces
     /// the start with [`Reply::Started`] once it can take requests).
     pub async fn start(reply: impl Fn(Reply) + 'static) -> Rc<Host> {
-        let (device, backend) = init_device().await;
+        let (device, backend) = init_device(None).await.expect("only an insisted-on device can be refused");
         Rc::new(Host { device: RefCell::new((device, backend)), slots: RefCell::default(), reply: Box::new(reply) })
     }
 

@@ -8,9 +8,9 @@ use shiftscope::engine::protocol::ModelAnswer;
 use yew::prelude::*;
 
 use crate::state::Analysis;
-use crate::view::pretty_name;
 use crate::views_state::Pending;
 use crate::viz::draw::{put_rgba, signed_overlay, tokens_to_pixels, upscale};
+use shiftscope::engine::catalogue::pretty_name;
 
 /// Screen pixels per input pixel of the activation thumbnails.
 const THUMB_SCALE: usize = 3;

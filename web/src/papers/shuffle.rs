@@ -11,9 +11,9 @@ use shiftscope::preprocess::opaque_rgba;
 use yew::prelude::*;
 
 use crate::state::Analysis;
-use crate::view::pretty_name;
 use crate::views_state::{Pending, ShuffledAnswer};
 use crate::viz::draw::{put_rgba, scale_for, upscale};
+use shiftscope::engine::catalogue::pretty_name;
 
 /// Props of [`Shuffle`].
 #[derive(Properties, PartialEq)]

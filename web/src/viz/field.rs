@@ -4,15 +4,15 @@
 
 use std::rc::Rc;
 
-use shiftscope::models::{registry, ModelConfig};
+use shiftscope::engine::catalogue::{self, ModelConfig};
 use shiftscope::viz::{ReceptiveField, TokenGraph};
 use yew::prelude::*;
 
 use super::draw::{field_overlay, outline, pixel_at, put_rgba, scale_for, upscale};
 use crate::state::Analysis;
 use crate::state::Field;
-use crate::view::pretty_name;
-use shiftscope::models::registry::SHIPPED;
+use shiftscope::engine::catalogue::pretty_name;
+use shiftscope::engine::catalogue::SHIPPED;
 
 /// Orange for path counts, teal for gradients.
 const THEORY: [u8; 3] = [255, 150, 20];
@@ -200,7 +200,7 @@ struct ComparisonProps {
 #[component]
 fn Comparison(props: &ComparisonProps) -> Html {
     let shipped: Vec<(&str, ModelConfig)> =
-        SHIPPED.iter().filter_map(|&name| registry::find(name).ok().map(|c| (name, c))).collect();
+        SHIPPED.iter().filter_map(|&name| catalogue::config(name).ok().map(|c| (name, c))).collect();
     let refs: Vec<NodeRef> = (0..shipped.len()).map(|_| NodeRef::default()).collect();
     let fields: Vec<ReceptiveField> = shipped
         .iter()

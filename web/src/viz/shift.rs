@@ -6,8 +6,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use gloo::render::{request_animation_frame, AnimationFrame};
+use shiftscope::engine::protocol::Uncovered;
 use shiftscope::engine::BlockShiftMaps;
-use shiftscope::models::geometry::Uncovered;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlCanvasElement, OffscreenCanvas};
 use yew::prelude::*;
