@@ -255,6 +255,14 @@ pub enum Action {
 }
 
 impl State {
+    /// The visitor acted (an image, a model, the webcam): an error shown
+    /// before is over.
+    fn end_error(&mut self) {
+        if matches!(self.message, Some(Message::Error(_))) {
+            self.message = None;
+        }
+    }
+
     fn show(&mut self, message: Message) {
         self.message = Some(message);
         self.messages += 1;
@@ -318,7 +326,7 @@ impl State {
                     }
                     None => self.outcome.preview.take(),
                 };
-                let source = sent.source;
+                let (source, live) = (sent.source, sent.live);
                 self.outcome = Outcome {
                     source,
                     model: active.name.clone(),
@@ -328,7 +336,14 @@ impl State {
                 };
                 self.updates += 1;
                 self.latency.push(at_ms - sent.at_ms);
-                if !matches!(self.message, Some(Message::Notice(_))) {
+                // A notice stays; an error stays while the webcam's frames
+                // come in (until the visitor acts), else the result ends it.
+                let keep = match self.message {
+                    Some(Message::Notice(_)) => true,
+                    Some(Message::Error(_)) => live,
+                    _ => false,
+                };
+                if !keep {
                     self.message = None;
                 }
                 if let Some(note) = sent.note {
@@ -376,8 +391,14 @@ impl Reducible for State {
         next.released.clear();
         match action {
             Action::Cards(cards) => next.cards = cards,
-            Action::Load(slot) => next.requested = Some(*slot),
+            Action::Load(slot) => {
+                next.end_error();
+                next.requested = Some(*slot);
+            }
             Action::Sent { image, sent } => {
+                if !sent.live {
+                    next.end_error();
+                }
                 next.sent.insert(image, sent);
             }
             Action::Reply { reply, at_ms } => next.answer(reply, at_ms),
@@ -389,6 +410,7 @@ impl Reducible for State {
             }
             Action::Note(note) => next.show(Message::Notice(note)),
             Action::Webcam(on) => {
+                next.end_error();
                 next.webcam = on;
                 if !on {
                     next.sent.retain(|_, sent| !sent.live);

@@ -237,3 +237,20 @@ fn a_new_model_asks_for_the_shown_photo_again_and_names_itself() {
     let state = run(state, vec![Action::Webcam(true), load(5, "s2"), ready(5, "s2")]);
     assert_eq!(state.reruns, 1);
 }
+
+#[test]
+fn an_error_while_the_webcam_runs_stays_until_the_visitor_acts() {
+    let state = run(with_model(), vec![Action::Webcam(true), frame(2), classified(1, 2, 3, 5.0)]);
+    let state = run(state, vec![Action::Error("the camera hiccuped".into()), frame(3), classified(1, 3, 4, 9.0)]);
+    assert_eq!(state.updates, 2);
+    assert_eq!(state.message, Some(Message::Error("the camera hiccuped".into())), "the next frame keeps it");
+    let stopped = run(state.clone(), vec![Action::Webcam(false)]);
+    assert_eq!(stopped.message, None, "stopping the webcam is the visitor acting");
+    let chose = run(state, vec![sent(4, "a.png", 10.0)]);
+    assert_eq!(chose.message, None, "so is choosing an image");
+    // A frame's result never ends an error; a chosen image's does, as before.
+    let state = run(with_model(), vec![Action::Error("bad file".into()), frame(2), classified(1, 2, 3, 5.0)]);
+    assert_eq!(state.message, Some(Message::Error("bad file".into())));
+    let state = run(with_model(), vec![sent(2, "a.png", 1.0), Action::Error("x".into()), classified(1, 2, 3, 5.0)]);
+    assert_eq!(state.message, None, "a result for a chosen image ends the error");
+}

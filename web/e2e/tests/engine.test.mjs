@@ -43,26 +43,38 @@ async function longTasksSince(page, from) {
 
 for (const webgpu of [true, false]) {
   const path = webgpu ? 'webgpu' : 'cpu';
-  test(`${path}: an image dropped before the model is ready waits for it`, { timeout: 600_000 }, async () => {
+  test(`${path}: images dropped before the model is ready wait for it, and the last one is classified`, { timeout: 600_000 }, async () => {
+    // The weights are held at the server, so the model cannot be ready while the images are given.
+    const held = await h.serve({ hold: /\.bpk$/ });
     const browser = await h.launch({ webgpu });
     try {
       const context = await browser.newContext();
       const page = await context.newPage();
-      await page.goto(server.url);
+      await page.goto(held.url);
       await page.waitForSelector('#file', { state: 'attached', timeout: 120_000 });
-      const { bytes } = EXAMPLES[0];
-      await h.dropFile(page, 'early-cat.png', bytes, 'image/png');
-      const phase = await page.getAttribute('#status', 'data-phase');
+      const notReady = async (when) => {
+        assert.equal(await page.getAttribute('#status', 'data-phase'), 'busy', `the model is still loading ${when}`);
+        assert.equal(await page.$('#ready'), null, `no "ready" ${when}`);
+        const updates = await page.evaluate(() => document.querySelector('#predictions')?.dataset.updates ?? '0');
+        assert.equal(updates, '0', `nothing classified ${when}`);
+      };
+      await notReady('before the first image');
+      await h.dropFile(page, 'early-horse.png', EXAMPLES[1].bytes, 'image/png');
+      await h.dropFile(page, 'early-cat.png', EXAMPLES[0].bytes, 'image/png');
+      await notReady('after both images');
+      held.release();
       await page.waitForFunction(() => Number(document.querySelector('#predictions').dataset.updates) >= 1,
         null, { timeout: 300_000, polling: 100 });
       const shown = await h.readPredictions(page);
-      assert.equal(shown.source, 'early-cat.png', `the early image is the one classified (phase when dropped: ${phase})`);
+      assert.equal(shown.source, 'early-cat.png', 'the last image given is the one classified');
       assert.equal(shown.top.length, 5);
       assert.equal(await page.getAttribute('#status', 'data-backend'), path);
       assert.equal(page.workers().length, 1, 'the model runs in one worker');
       assert.equal(await page.textContent('#panic'), '');
     } finally {
+      held.release();
       await browser.close();
+      await held.close();
     }
   });
 }

@@ -21,13 +21,17 @@ const TYPES = {
 /**
  * Serves DIST at http://127.0.0.1:<port>/some/sub/path/; `requests` lists every path asked for.
  * `mounts` ({'/url/prefix/': directory}) serves more directories beside it; the longest
- * matching prefix wins (e.g. {'/ort/': pageDir, '/ort/dist/': ortDist}).
+ * matching prefix wins (e.g. {'/ort/': pageDir, '/ort/dist/': ortDist}). Requests whose path
+ * matches `hold` (a RegExp) wait until `release()` is called: a model that cannot be ready yet.
  */
-export async function serve({ mounts = {} } = {}) {
+export async function serve({ mounts = {}, hold = null } = {}) {
   const requests = [];
+  let release;
+  const released = new Promise((ok) => { release = ok; });
   const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
   const server = createServer(async (req, res) => {
     requests.push(req.url);
+    if (hold && hold.test(req.url)) await released;
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     const mount = prefixes.find((p) => path.startsWith(p));
     const [prefix, root] = mount ? [mount, resolve(mounts[mount])] : [SUB_PATH, DIST];
@@ -42,7 +46,7 @@ export async function serve({ mounts = {} } = {}) {
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
   const origin = `http://127.0.0.1:${server.address().port}`;
-  return { origin, url: origin + SUB_PATH, requests, close: () => new Promise((ok) => server.close(ok)) };
+  return { origin, url: origin + SUB_PATH, requests, release, close: () => new Promise((ok) => server.close(ok)) };
 }
 
 /**
