@@ -15,6 +15,27 @@ use crate::error::{Error, Result};
 /// Largest decoded image accepted (bytes of pixel memory).
 pub const MAX_DECODED_BYTES: u64 = 1 << 30;
 
+/// Shorter side above which an image is scaled down as it is decoded,
+/// before any model's preprocessing: the models look at 32–224 pixels,
+/// and a 48 MP photo would otherwise cost 200 MB of pixels in the browser.
+/// The page asks the browser for this size when it decodes
+/// (`createImageBitmap`, high quality); [`decode`] does the same natively
+/// (triangle filter), so the page and the CLI take one path — the two
+/// filters differ a little (see `docs/page.md`).
+pub const DECODE_SHORT_SIDE: u32 = 1024;
+
+/// The size a `width × height` image is decoded to: its shorter side at
+/// most [`DECODE_SHORT_SIDE`], the aspect kept (the page and [`decode`]
+/// both ask for this size).
+pub fn decode_size(width: u32, height: u32) -> (u32, u32) {
+    let short = width.min(height);
+    if short <= DECODE_SHORT_SIDE {
+        return (width, height);
+    }
+    let scale = DECODE_SHORT_SIDE as f64 / short as f64;
+    ((width as f64 * scale).round() as u32, (height as f64 * scale).round() as u32)
+}
+
 /// Resampling filter for the resize step.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -268,7 +289,12 @@ pub fn decode(bytes: &[u8], label: &Path) -> Result<RgbImage> {
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let mut image = DynamicImage::from_decoder(decoder).map_err(|e| fail(e.to_string()))?;
     image.apply_orientation(orientation);
-    Ok(rgba_to_rgb(&image.to_rgba8()))
+    let rgb = rgba_to_rgb(&image.to_rgba8());
+    let (width, height) = decode_size(rgb.width(), rgb.height());
+    if (width, height) == rgb.dimensions() {
+        return Ok(rgb);
+    }
+    Ok(imageops::resize(&rgb, width, height, FilterType::Triangle))
 }
 
 /// Reads and decodes an image file.
@@ -280,6 +306,18 @@ pub fn load(path: &Path) -> Result<RgbImage> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn large_images_are_decoded_at_the_page_s_size() {
+        assert_eq!(decode_size(4000, 3000), (1365, 1024));
+        assert_eq!(decode_size(1024, 5000), (1024, 5000));
+        assert_eq!(decode_size(640, 480), (640, 480));
+        let big = RgbImage::from_fn(3000, 2000, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 7]));
+        let mut png = std::io::Cursor::new(Vec::new());
+        big.write_to(&mut png, image::ImageFormat::Png).unwrap();
+        let decoded = decode(png.get_ref(), Path::new("big.png")).unwrap();
+        assert_eq!(decoded.dimensions(), (1536, 1024));
+    }
 
     #[test]
     fn a_permutation_moves_input_and_pixels_together() {

@@ -4,6 +4,7 @@
 
 use js_sys::Uint8Array;
 use shiftscope::image_check::{inspect, ImageFacts};
+use shiftscope::preprocess::decode_size;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
@@ -16,11 +17,6 @@ pub struct Pixels {
     /// Height in pixels.
     pub height: u32,
 }
-
-/// Shorter side above which the browser scales the image down while
-/// decoding (the models look at 32–224 pixels; a 48 MP photo would
-/// otherwise cost 200 MB of pixels).
-const DECODE_SHORT_SIDE: u32 = 1024;
 
 /// Decodes a file (or any blob); returns the pixels and, for animations, a
 /// note for the page.
@@ -36,12 +32,12 @@ async fn decode_checked(blob: &web_sys::Blob, facts: &ImageFacts) -> Result<Pixe
     let window = web_sys::window().ok_or("no window")?;
     let options = web_sys::ImageBitmapOptions::new();
     options.set_premultiply_alpha(web_sys::PremultiplyAlpha::None);
+    // The core's decode size (`preprocess::DECODE_SHORT_SIDE`): the CLI decodes to the same.
     if let Some((width, height)) = facts.size {
-        let short = width.min(height);
-        if short > DECODE_SHORT_SIDE {
-            let scale = DECODE_SHORT_SIDE as f64 / short as f64;
-            options.set_resize_width((width as f64 * scale).round() as u32);
-            options.set_resize_height((height as f64 * scale).round() as u32);
+        let (to_width, to_height) = decode_size(width, height);
+        if (to_width, to_height) != (width, height) {
+            options.set_resize_width(to_width);
+            options.set_resize_height(to_height);
             options.set_resize_quality(web_sys::ResizeQuality::High);
         }
     }

@@ -5,7 +5,9 @@
 // calibrated threshold, and names the classes the model knows.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as h from './harness.mjs';
 import { EXAMPLES } from './files.mjs';
@@ -65,6 +67,51 @@ for (const webgpu of [true, false]) {
         await h.screenshot(page, `${path}-${model}`);
       }
       assert.match(await page.textContent('#latency'), /ms \(median of \d+\)/);
+      assert.deepEqual(page.consoleErrors, []);
+    } finally {
+      await browser.close();
+    }
+  });
+}
+
+/**
+ * A real photo over 1024 px: tests/photos' farm horse (CC0) upscaled to a 2048-px shorter side
+ * by Pillow (Debian's python3-pil, which .ci/run installs), as a PNG.
+ */
+function largePhoto() {
+  const out = join(mkdtempSync(join(tmpdir(), 'shiftscope-large-')), 'large-horse.png');
+  const source = join(h.ROOT, 'tests', 'photos', 'test', 'horse', 'gcompris_farm_horse.jpg');
+  execFileSync('/usr/bin/python3', ['-c', `
+import sys
+from PIL import Image
+image = Image.open(sys.argv[1]).convert("RGB")
+scale = 2048 / min(image.size)
+image.resize((round(image.width * scale), round(image.height * scale)), Image.LANCZOS).save(sys.argv[2])
+`, source, out]);
+  return out;
+}
+
+for (const webgpu of [true, false]) {
+  const path = webgpu ? 'webgpu' : 'cpu';
+  test(`${path}: a photo over 1024 px takes the CLI's path (decoded at a 1024-px shorter side)`, { timeout: 600_000 }, async () => {
+    const photo = largePhoto();
+    const browser = await h.launch({ webgpu });
+    try {
+      const page = await h.openApp(browser, server);
+      const model = h.shippedModels()[0];
+      const before = await h.counters(page);
+      await page.setInputFiles('#file', photo);
+      const shown = await h.settled(page, before);
+      assert.equal(shown.source, 'large-horse.png');
+      const expected = h.cliTop5(photo, join(h.ROOT, 'assets', `${model}.bpk`));
+      // The browser's high-quality downscale and the CLI's triangle filter differ a little: the
+      // same best class, and every class both list within 0.01 (near-equal small ones may swap).
+      assert.equal(shown.top[0].class, expected[0].class, `page ${JSON.stringify(shown.top)} cli ${JSON.stringify(expected)}`);
+      const cli = new Map(expected.map((p) => [p.class, p.probability]));
+      const gaps = shown.top.filter((p) => cli.has(p.class)).map((p) => Math.abs(p.probability - cli.get(p.class)));
+      assert.ok(gaps.length >= 4, `the top-5 share at least 4 classes: page ${JSON.stringify(shown.top)} cli ${JSON.stringify(expected)}`);
+      console.log(`${path}: a 2048-px photo, page vs CLI: largest probability gap ${Math.max(...gaps).toFixed(4)}`);
+      assert.ok(Math.max(...gaps) <= 0.01, `page ${JSON.stringify(shown.top)} vs CLI ${JSON.stringify(expected)}`);
       assert.deepEqual(page.consoleErrors, []);
     } finally {
       await browser.close();
