@@ -193,7 +193,7 @@ impl Prepared {
     /// The same image with its pixels rearranged: pixel `i` (row-major) of
     /// the result is pixel `sources[i]` of this one, in the model's input
     /// and in the pixels to draw alike (a patch shuffle's
-    /// [`sources`](crate::models::patch_shuffle::PatchShuffle::sources)).
+    /// `sources`, from `models::patch_shuffle`).
     /// `sources` must be a rearrangement for this image's side.
     pub fn permuted(&self, sources: &[usize]) -> Result<Prepared> {
         let plane = self.side * self.side;

@@ -16,7 +16,6 @@ use shiftscope::bench::{
 };
 use shiftscope::engine::Engine;
 use shiftscope::models::registry::SHIPPED;
-use shiftscope::weights::load_model;
 use shiftscope::{Device, Error};
 
 /// The models timed when none are named: the shipped ones and two
@@ -55,7 +54,7 @@ struct Subject {
 fn load_subject(name: &str, assets: &Path, device: &Device) -> Result<Subject, Error> {
     let shipped = assets.join(format!("{name}.bpk"));
     if shipped.is_file() {
-        let engine = block_on(Engine::loaded(load_model(&shipped, None, device)?, device))?;
+        let engine = super::load_engine(&shipped, None, device)?;
         return Ok(Subject { engine, source: shipped.display().to_string() });
     }
     let spec = super::resolve_model(Some(name))?.expect("a name was given");

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use futures_lite::future::block_on;
 use shiftscope::engine::Engine;
-use shiftscope::weights::{to_burnpack_bytes, Spec, StorageDType};
+use shiftscope::weights::{detect_format, to_burnpack_bytes, Spec, StorageDType};
 use shiftscope::{Device, Error, Tensor};
 
 /// Loads `input`, writes it as `dtype` burnpack to `output`, reloads the
@@ -14,16 +14,17 @@ use shiftscope::{Device, Error, Tensor};
 pub fn run(requested: Option<&Spec>, dtype: StorageDType, input: &Path, output: &Path) -> Result<ExitCode, Error> {
     let device = Device::flex();
     eprintln!("[1/4] reading {}", input.display());
-    let source = super::load_weights(input, requested, &device)?;
-    let config = source.config.clone();
-    eprintln!("[2/4] loaded {} weights ({} model)", source.format.name(), config.arch_name());
-    let bytes = to_burnpack_bytes(&source.model, &config, &source.profile, dtype)?;
+    let bytes = std::fs::read(input).map_err(Error::io(input))?;
+    let format = detect_format(&bytes).map_or("unknown", |f| f.name());
+    let source = super::engine_of(bytes, &input.display().to_string(), requested, &device)?;
+    let config = source.config().clone();
+    eprintln!("[2/4] loaded {format} weights ({} model)", config.arch_name());
+    let bytes = to_burnpack_bytes(source.model(), &config, source.profile(), dtype)?;
     let size = bytes.len();
     eprintln!("[3/4] writing {} ({size} bytes)", output.display());
     std::fs::write(output, &bytes).map_err(Error::io(output))?;
     eprintln!("[4/4] checking the converted weights");
     let (converted, _) = block_on(Engine::from_bytes(bytes, &output.display().to_string(), None, &device))?;
-    let source = block_on(Engine::loaded(source, &device))?;
     device.seed(7);
     let side = config.image_size;
     let probe: Tensor<4> =

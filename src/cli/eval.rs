@@ -4,9 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use futures_lite::future::block_on;
 use shiftscope::data::{load_split, BatchLoader};
-use shiftscope::engine::Engine;
 use shiftscope::eval::evaluate;
 use shiftscope::weights::Spec;
 use shiftscope::{Device, Error};
@@ -21,24 +19,23 @@ pub fn run(
     as_json: bool,
 ) -> Result<ExitCode, Error> {
     let device = Device::flex();
-    let loaded = super::load_weights(weights, requested, &device)?;
-    let preprocess = loaded.profile.preprocess.clone();
+    let engine = super::load_engine(weights, requested, &device)?;
+    let preprocess = engine.preprocess();
     let mut test = load_split(data, "test", &preprocess, None)?;
     if let Some(n) = per_class {
         test = test.first_per_class(n);
     }
-    if loaded.profile.is_unnamed() && test.classes.len() == loaded.config.num_classes {
+    if engine.profile().is_unnamed() && test.classes.len() == engine.config().num_classes {
         eprintln!("note: {} names no classes; the test split's are taken in its order", weights.display());
-    } else if test.classes != loaded.profile.classes {
+    } else if test.classes != engine.profile().classes {
         return Err(Error::InvalidConfig(format!(
             "the test split's classes ({}) are not the weights' ({}) in the same order",
             test.classes.join(", "),
-            loaded.profile.classes.join(", ")
+            engine.profile().classes.join(", ")
         )));
     }
     let classes = test.classes.clone();
     let loader = BatchLoader::evaluation(Arc::new(test), 250, preprocess, &device);
-    let engine = block_on(Engine::loaded(loaded, &device))?;
     let evaluation = evaluate(&engine, &loader, classes)?;
     let calibration = evaluation.calibration();
     if as_json {

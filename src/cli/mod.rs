@@ -16,10 +16,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use futures_lite::future::block_on;
 use shiftscope::data::augment::Augment;
+use shiftscope::engine::Engine;
 use shiftscope::models::registry;
 use shiftscope::train::{InitFrom, TrainConfig};
-use shiftscope::weights::{load_model, LoadedModel, Spec};
+use shiftscope::weights::Spec;
 use shiftscope::{Device, Error};
 
 /// Spatial-shift MLP vision models (S²-MLPv2, AS-MLP, MLP-Mixer) on burn.
@@ -348,14 +350,27 @@ pub(crate) fn resolve_model(model: Option<&str>) -> Result<Option<Spec>, Error> 
     Spec::variant(model).map(Some)
 }
 
-/// Loads a weight file, printing on stderr which of its entries were left
-/// out (a training checkpoint's optimizer state, config, epoch).
-pub(crate) fn load_weights(path: &Path, requested: Option<&Spec>, device: &Device) -> Result<LoadedModel, Error> {
-    let loaded = load_model(path, requested, device)?;
-    if let Some(note) = loaded.note() {
-        eprintln!("note: {}: {note}", path.display());
+/// The engine of a weight file's bytes — the page's route too
+/// ([`Engine::from_bytes`]) — printing on stderr which of the file's
+/// entries were left out (a training checkpoint's optimizer state, config,
+/// epoch).
+pub(crate) fn engine_of(
+    bytes: Vec<u8>,
+    label: &str,
+    requested: Option<&Spec>,
+    device: &Device,
+) -> Result<Engine, Error> {
+    let (engine, note) = block_on(Engine::from_bytes(bytes, label, requested, device))?;
+    if let Some(note) = note {
+        eprintln!("note: {label}: {note}");
     }
-    Ok(loaded)
+    Ok(engine)
+}
+
+/// The engine of the weight file at `path` (see [`engine_of`]).
+pub(crate) fn load_engine(path: &Path, requested: Option<&Spec>, device: &Device) -> Result<Engine, Error> {
+    let bytes = std::fs::read(path).map_err(Error::io(path))?;
+    engine_of(bytes, &path.display().to_string(), requested, device)
 }
 
 /// The command-line advice for a weights error that the core words

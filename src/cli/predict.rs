@@ -1,12 +1,11 @@
 //! `shiftscope predict`: top-k classes of images, through the same
-//! [`Engine`] the browser's worker runs.
+//! `Engine` the browser's worker runs.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use futures_lite::future::block_on;
 use serde_json::json;
-use shiftscope::engine::Engine;
 use shiftscope::weights::Spec;
 use shiftscope::{preprocess, Device, Error};
 
@@ -20,7 +19,7 @@ pub fn run(
     images: &[PathBuf],
 ) -> Result<ExitCode, Error> {
     let device = Device::flex();
-    let engine = block_on(Engine::loaded(super::load_weights(weights, requested, &device)?, &device))?;
+    let engine = super::load_engine(weights, requested, &device)?;
     let mut failed = false;
     let mut results = Vec::new();
     for path in images {

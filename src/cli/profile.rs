@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use shiftscope::weights::{load_model_from_bytes, restamp, Profile, Spec};
+use shiftscope::weights::{restamp, Profile, Spec};
 use shiftscope::{Device, Error};
 
 /// Prints the profile of `weights` as JSON; with `set` = `(profile JSON,
@@ -13,8 +13,8 @@ use shiftscope::{Device, Error};
 pub fn run(requested: Option<&Spec>, weights: &Path, set: Option<(&Path, &Path)>) -> Result<ExitCode, Error> {
     let device = Device::flex();
     let Some((profile_path, output)) = set else {
-        let loaded = super::load_weights(weights, requested, &device)?;
-        println!("{}", serde_json::to_string_pretty(&loaded.profile).expect("profiles serialise"));
+        let engine = super::load_engine(weights, requested, &device)?;
+        println!("{}", serde_json::to_string_pretty(engine.profile()).expect("profiles serialise"));
         return Ok(ExitCode::SUCCESS);
     };
     let text = std::fs::read_to_string(profile_path).map_err(Error::io(profile_path))?;
@@ -23,8 +23,8 @@ pub fn run(requested: Option<&Spec>, weights: &Path, set: Option<(&Path, &Path)>
     let bytes = std::fs::read(weights).map_err(Error::io(weights))?;
     let stamped = restamp(bytes, &profile)?;
     let label = output.display().to_string();
-    let loaded = load_model_from_bytes(stamped.clone(), &label, None, &device)?;
-    if loaded.profile != profile {
+    let engine = super::engine_of(stamped.clone(), &label, None, &device)?;
+    if engine.profile() != &profile {
         return Err(Error::InvalidConfig(format!("{label}: the written profile does not read back")));
     }
     std::fs::write(output, &stamped).map_err(Error::io(output))?;

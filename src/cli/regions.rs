@@ -6,14 +6,13 @@ use std::process::ExitCode;
 
 use futures_lite::future::block_on;
 use serde_json::json;
-use shiftscope::engine::Engine;
-use shiftscope::weights::{load_model, Spec};
+use shiftscope::weights::Spec;
 use shiftscope::{preprocess, Device, Error};
 
 /// Prints the whole image's top-3 at `size` pixels and each token's class.
 pub fn run(requested: Option<&Spec>, weights: &Path, image: &Path, size: usize, json: bool) -> Result<ExitCode, Error> {
     let device = Device::flex();
-    let engine = block_on(Engine::loaded(load_model(weights, requested, &device)?, &device))?;
+    let engine = super::load_engine(weights, requested, &device)?;
     let regions = block_on(engine.region_classes(&preprocess::load(image)?, size, 3))?;
     let map = &regions.map;
     let votes = map.votes();

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use futures_lite::future::block_on;
 use image::RgbImage;
 use serde_json::json;
-use shiftscope::engine::Engine;
 use shiftscope::predict::Prediction;
 use shiftscope::weights::Spec;
 use shiftscope::{preprocess, Device, Error};
@@ -28,7 +27,7 @@ pub struct Options {
 /// copy with the permuted weights.
 pub fn run(requested: Option<&Spec>, weights: &Path, image: &Path, options: &Options) -> Result<ExitCode, Error> {
     let device = Device::flex();
-    let engine = block_on(Engine::loaded(super::load_weights(weights, requested, &device)?, &device))?;
+    let engine = super::load_engine(weights, requested, &device)?;
     let prepared = engine.prepare(&preprocess::load(image)?);
     let result = block_on(engine.shuffle(&prepared, &engine.patch_shuffle(options.seed)?, options.top))?;
     if let Some(path) = &options.save {

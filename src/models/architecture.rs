@@ -52,7 +52,7 @@ pub trait Architecture {
     fn patch_size(&self) -> usize;
 
     /// The steps from input pixels to the final tokens (see
-    /// [`crate::viz::token_graph`]).
+    /// the panel's token graph, `viz::token_graph`).
     fn token_steps(&self) -> Vec<Step>;
 
     /// Each block's shifted channel groups, in block order (empty lists

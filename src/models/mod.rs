@@ -171,7 +171,7 @@ impl Model {
     /// split-attention weights, AS-MLP's GroupNorm mean and variance) cut
     /// out of autodiff: they keep their values, but input gradients then
     /// flow only along the token paths the shifts open (see
-    /// [`crate::viz::token_graph`]). Forward outputs are unchanged.
+    /// the panel's token graph, `viz::token_graph`). Forward outputs are unchanged.
     pub fn local_paths_only(mut self) -> Self {
         match &mut self {
             Model::S2mlpv2(m) => m.detach_split_attention(),
