@@ -365,7 +365,7 @@ fn bench_refuses_bad_options_with_exit_4() {
 fn shuffle_shows_that_only_mixer_undoes_a_patch_shuffle_with_permuted_weights() {
     let dir = tempfile::tempdir().unwrap();
     let saved = dir.path().join("shuffled.png");
-    let cat = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples/cat.png");
+    let cat = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples/bird.png");
     let (cat, saved_arg) = (cat.to_str().unwrap(), saved.to_str().unwrap());
     let run = |weights: &str, extra: &[&str]| {
         let weights = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets").join(weights);
@@ -419,7 +419,7 @@ fn explore_prints_each_design_s_field_and_refuses_an_even_shift() {
 #[test]
 fn regions_maps_a_larger_input_for_shift_models_and_mixer_says_why_not() {
     let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
-    let cat = assets.join("examples/cat.png");
+    let cat = assets.join("examples/bird.png");
     let run = |weights: &str| {
         let weights = assets.join(weights);
         shiftscope(&[

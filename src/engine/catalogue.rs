@@ -11,6 +11,27 @@ pub use crate::models::ModelConfig;
 /// The shipped models, headline first (`assets/<name>.bpk` and its card).
 pub const SHIPPED: [&str; 3] = registry::SHIPPED;
 
+/// An example image the page offers (`assets/examples/<name>.png`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Example {
+    /// File stem and button label.
+    pub name: &'static str,
+    /// The class it shows, or `None` for an object outside the classes
+    /// (labelled so on the page: the models answer the nearest class).
+    pub shows: Option<&'static str>,
+}
+
+/// The page's examples, the first classified by itself on a first visit.
+/// The in-class ones are photos every shipped model classifies right
+/// (`tests/examples.rs`; revisit when new weights ship).
+pub const EXAMPLES: [Example; 5] = [
+    Example { name: "bird", shows: Some("bird") },
+    Example { name: "horse", shows: Some("horse") },
+    Example { name: "car", shows: Some("automobile") },
+    Example { name: "rocket", shows: None },
+    Example { name: "coffee", shows: None },
+];
+
 /// A registered variant: what the picker for a visitor's own weights lists.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {

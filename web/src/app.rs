@@ -1,11 +1,12 @@
 //! The page: wires inputs (drop anywhere, paste, file picker, examples,
 //! webcam, own weights) to the engine's client, and the state to the views.
 
+use shiftscope::engine::catalogue::EXAMPLES;
 use shiftscope::engine::protocol::{Request, View};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use crate::controls::{example_url, Examples, GivenWeights, ImageControls, OwnWeights, ThemeToggle, EXAMPLES};
+use crate::controls::{example_url, Examples, GivenWeights, ImageControls, OwnWeights, ThemeToggle};
 use crate::fetch::fetch_blob;
 use crate::hooks::{
     classify_blob, classify_unless_given, load_given, load_shipped, use_drop_and_paste, use_engine, ClientHandle,
@@ -72,7 +73,7 @@ pub fn App() -> Html {
         let (client, dispatch) = (client.clone(), dispatch.clone());
         use_effect_with((), move |_| {
             spawn_local(async move {
-                let name = EXAMPLES[0];
+                let name = EXAMPLES[0].name;
                 if let Ok(blob) = fetch_blob(&example_url(name)).await {
                     classify_unless_given(&client, &dispatch, blob, format!("example: {name}"));
                 }

@@ -3,21 +3,15 @@
 
 use gloo::storage::{LocalStorage, Storage};
 use js_sys::Uint8Array;
-use shiftscope::engine::catalogue;
+use shiftscope::engine::catalogue::{self, EXAMPLES};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use yew::prelude::*;
 
 use crate::view::select_value;
 
-/// The example images in `assets/examples/` (licences in `assets/README.md`).
-pub const EXAMPLES: [&str; 4] = ["cat", "horse", "rocket", "coffee"];
-
-/// The examples that show none of the ten classes (labelled as such: the
-/// models answer with the nearest class they know).
-const OUTSIDE_THE_CLASSES: [&str; 2] = ["rocket", "coffee"];
-
-/// Where the example image `name` is served.
+/// Where the example image `name` is served (the list:
+/// `catalogue::EXAMPLES`; licences in `assets/README.md`).
 pub fn example_url(name: &str) -> String {
     format!("assets/examples/{name}.png")
 }
@@ -89,13 +83,14 @@ pub struct ExamplesProps {
 pub fn Examples(props: &ExamplesProps) -> Html {
     html! {
         <div class="examples" role="group" aria-label="example images">
-            { for EXAMPLES.iter().map(|name| {
+            { for EXAMPLES.iter().map(|example| {
+                let name = example.name;
                 let on_pick = props.on_pick.clone();
                 let onclick = Callback::from(move |_: MouseEvent| on_pick.emit(name.to_string()));
-                let outside = OUTSIDE_THE_CLASSES.contains(name);
+                let outside = example.shows.is_none();
                 let label = if outside { format!("{name} (not one of the classes)") } else { name.to_string() };
                 html! {
-                    <button type="button" class="example" data-example={*name} data-outside={outside.to_string()} {onclick}
+                    <button type="button" class="example" data-example={name} data-outside={outside.to_string()} {onclick}
                         aria-label={format!("classify the example image: {label}")}>
                         <img src={example_url(name)} alt="" />
                         <span>{ label }</span>

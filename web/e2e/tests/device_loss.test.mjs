@@ -33,7 +33,7 @@ test('after a WebGPU device loss the page falls back to the CPU and keeps workin
     });
     assert.equal(lost, 'destroyed');
     const before = await h.counters(page);
-    await page.click('button[data-example=cat]');
+    await page.click('button[data-example=bird]');
     await page.waitForFunction(() => document.querySelector('#status').dataset.backend === 'cpu', null, { timeout: 120_000 });
     const shown = await h.settled(page, before);
     assert.equal(shown.top.length, 5, 'the image is classified on the CPU');

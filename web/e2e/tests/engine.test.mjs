@@ -60,13 +60,13 @@ for (const webgpu of [true, false]) {
       };
       await notReady('before the first image');
       await h.dropFile(page, 'early-horse.png', EXAMPLES[1].bytes, 'image/png');
-      await h.dropFile(page, 'early-cat.png', EXAMPLES[0].bytes, 'image/png');
+      await h.dropFile(page, 'early-bird.png', EXAMPLES[0].bytes, 'image/png');
       await notReady('after both images');
       held.release();
       await page.waitForFunction(() => Number(document.querySelector('#predictions').dataset.updates) >= 1,
         null, { timeout: 300_000, polling: 100 });
       const shown = await h.readPredictions(page);
-      assert.equal(shown.source, 'early-cat.png', 'the last image given is the one classified');
+      assert.equal(shown.source, 'early-bird.png', 'the last image given is the one classified');
       assert.equal(shown.top.length, 5);
       assert.equal(await page.getAttribute('#status', 'data-backend'), path);
       assert.equal(page.workers().length, 1, 'the model runs in one worker');
@@ -178,7 +178,7 @@ test('without a worker the page says so and runs the model itself', { timeout: 6
     await h.waitReady(page);
     assert.match(await page.textContent('#message'), /runs in the page/);
     const before = await h.counters(page);
-    await page.click('button[data-example=cat]');
+    await page.click('button[data-example=bird]');
     const shown = await h.settled(page, before);
     assert.equal(shown.top.length, 5, shown.message ?? '');
   } finally {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ROOT } from './harness.mjs';
 
 /** The example images, as on disk. */
-export const EXAMPLES = ['cat', 'horse', 'rocket', 'coffee'].map((name) => ({
+export const EXAMPLES = ['bird', 'horse', 'car', 'rocket', 'coffee'].map((name) => ({
   name, path: join(ROOT, 'assets', 'examples', `${name}.png`),
   bytes: readFileSync(join(ROOT, 'assets', 'examples', `${name}.png`)),
 }));
@@ -49,12 +49,12 @@ export function animatedGif() {
 
 /** Every bad input of the issue, with what the page's message must mention. */
 export function badInputs() {
-  const cat = EXAMPLES[0].bytes;
+  const png = EXAMPLES[0].bytes;
   return [
     { name: 'notes.txt', type: 'text/plain', bytes: Buffer.from('not an image at all\n'), expect: /not an image/ },
     { name: 'empty.png', type: 'image/png', bytes: Buffer.alloc(0), expect: /empty/ },
-    { name: 'corrupt.png', type: 'image/png', bytes: Buffer.concat([cat.subarray(0, 8), Buffer.alloc(400, 7)]), expect: /corrupt/ },
-    { name: 'truncated.png', type: 'image/png', bytes: cat.subarray(0, cat.length >> 1), expect: /corrupt or truncated/ },
+    { name: 'corrupt.png', type: 'image/png', bytes: Buffer.concat([png.subarray(0, 8), Buffer.alloc(400, 7)]), expect: /corrupt/ },
+    { name: 'truncated.png', type: 'image/png', bytes: png.subarray(0, png.length >> 1), expect: /corrupt or truncated/ },
     { name: 'huge.png', type: 'image/png', bytes: blackPng(12000, 12000), expect: /12000 × 12000 is too large/ },
     { name: 'drawing.svg', type: 'image/svg+xml', bytes: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>'), expect: /SVG/ },
   ];

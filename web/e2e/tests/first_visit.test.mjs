@@ -15,7 +15,7 @@ import { EXAMPLES } from './files.mjs';
 
 const PHOTOS = join(h.ROOT, 'tests', 'photos', 'test');
 const HORSE = EXAMPLES.find((e) => e.name === 'horse');
-const CAT = EXAMPLES.find((e) => e.name === 'cat');
+const BIRD = EXAMPLES.find((e) => e.name === 'bird');
 
 /** Opens the app and notes, on the page's clock, when the preview and the first prediction appeared. */
 async function visit(context) {
@@ -132,7 +132,7 @@ for (const webgpu of [false, true]) {
       assert.deepEqual(page.consoleNoise, [], 'a clean load prints no warning or error');
       assert.ok(times.previewMs && times.previewMs <= times.predictionMs, `the example is shown before its answer: ${JSON.stringify(times)}`);
       assert.equal(times.answeredThen, 0, 'the prediction area says the example is being classified before its answer');
-      assert.match(times.classifyingText, /example: cat/);
+      assert.match(times.classifyingText, /example: bird/);
       const reload = Date.now();
       await page.reload();
       await h.waitReady(page);
@@ -143,7 +143,7 @@ for (const webgpu of [false, true]) {
 
       // The photo views draw the shown photo; a second image redraws them, no control touched.
       await page.waitForSelector('#photo-canvas[data-photo="true"]');
-      await photoViewsShow(page, CAT, HORSE, 'the example');
+      await photoViewsShow(page, BIRD, HORSE, 'the example');
       await page.evaluate(() => {
         globalThis.sawClassifying = [];
         new MutationObserver(() => {
@@ -157,7 +157,7 @@ for (const webgpu of [false, true]) {
       assert.equal(horse.source, 'horse.png');
       const seen = await page.evaluate(() => globalThis.sawClassifying);
       assert.ok(seen.some((t) => /classifying horse\.png/.test(t)), `"classifying" shown while the image is in flight: ${JSON.stringify(seen)}`);
-      await photoViewsShow(page, HORSE, CAT, 'a second image');
+      await photoViewsShow(page, HORSE, BIRD, 'a second image');
       await page.evaluate(() => scrollTo(0, 0));
       await tourShot(page, `${path}-desktop`);
 
@@ -173,7 +173,7 @@ for (const webgpu of [false, true]) {
       const by = await page.textContent('#classified-by');
       const pretty = await page.$eval(`#model option[value="${other}"]`, (o) => o.textContent);
       assert.ok(by.includes(pretty), `the prediction names ${pretty}: ${by}`);
-      await photoViewsShow(page, HORSE, CAT, 'after the model switch');
+      await photoViewsShow(page, HORSE, BIRD, 'after the model switch');
 
       // "an airplane", never "a airplane", where the page is not sure.
       const unsure = [];

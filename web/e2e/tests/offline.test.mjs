@@ -43,7 +43,7 @@ test('a second visit without the network classifies an image', { timeout: 600_00
     await page.reload();
     await h.waitReady(page);
     const before = await h.counters(page);
-    await page.click('button[data-example=cat]');
+    await page.click('button[data-example=bird]');
     const shown = await h.settled(page, before);
     assert.equal(shown.top.length, 5, shown.message ?? '');
     assert.deepEqual(server.requests.slice(served), [], 'nothing reached the server while offline');

@@ -1,4 +1,4 @@
-// "The papers, live" on the cat example, on the CPU path and on WebGPU:
+// "The papers, live" on the first example (the bird), on the CPU path and on WebGPU:
 // the shift design explorer draws five fields on the photo and follows its
 // controls; the region map at 96 px matches the CLI's and Mixer says why it
 // has none; the patch shuffle runs all three models and Mixer's permuted
@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import * as h from './harness.mjs';
 
-const CAT = join(h.ROOT, 'assets', 'examples', 'cat.png');
+const FIRST = join(h.ROOT, 'assets', 'examples', 'bird.png');
 const BIN = process.env.SHIFTSCOPE_BIN ?? join(h.ROOT, 'target', 'debug', 'shiftscope');
 
 function cli(args) {
-  return JSON.parse(execFileSync(BIN, [...args, '--json', CAT], { encoding: 'utf8' }));
+  return JSON.parse(execFileSync(BIN, [...args, '--json', FIRST], { encoding: 'utf8' }));
 }
 
 async function choose(page, selector, value) {
@@ -43,7 +43,7 @@ for (const webgpu of [false, true]) {
     try {
       const page = await h.openApp(browser, server);
       const before = await h.counters(page);
-      await page.click('button[data-example=cat]');
+      await page.click('button[data-example=bird]');
       await h.settled(page, before);
       await page.waitForSelector('#papers');
       const model = await page.getAttribute('#status', 'data-model');
@@ -148,7 +148,7 @@ for (const webgpu of [false, true]) {
 
       // Mixer cannot run at another size, and says so.
       await h.useModel(page, 'mixer_compact');
-      await page.click('button[data-example=cat]');
+      await page.click('button[data-example=bird]');
       await page.waitForSelector('#regions-refused', { timeout: 300_000 });
       assert.match(await page.textContent('#regions-refused'), /sized to 64 tokens/);
 

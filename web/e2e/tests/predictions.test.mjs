@@ -104,14 +104,15 @@ for (const webgpu of [true, false]) {
       const shown = await h.settled(page, before);
       assert.equal(shown.source, 'large-horse.png');
       const expected = h.cliTop5(photo, join(h.ROOT, 'assets', `${model}.bpk`));
-      // The browser's high-quality downscale and the CLI's triangle filter differ a little: the
-      // same best class, and every class both list within 0.01 (near-equal small ones may swap).
+      // The browser's high-quality downscale and the CLI's triangle filter differ a little (1e-4
+      // here): the same best class, and every class both list within 1e-3 (near-equal small
+      // ones may swap places).
       assert.equal(shown.top[0].class, expected[0].class, `page ${JSON.stringify(shown.top)} cli ${JSON.stringify(expected)}`);
       const cli = new Map(expected.map((p) => [p.class, p.probability]));
       const gaps = shown.top.filter((p) => cli.has(p.class)).map((p) => Math.abs(p.probability - cli.get(p.class)));
       assert.ok(gaps.length >= 4, `the top-5 share at least 4 classes: page ${JSON.stringify(shown.top)} cli ${JSON.stringify(expected)}`);
       console.log(`${path}: a 2048-px photo, page vs CLI: largest probability gap ${Math.max(...gaps).toFixed(4)}`);
-      assert.ok(Math.max(...gaps) <= 0.01, `page ${JSON.stringify(shown.top)} vs CLI ${JSON.stringify(expected)}`);
+      assert.ok(Math.max(...gaps) <= 1e-3, `page ${JSON.stringify(shown.top)} vs CLI ${JSON.stringify(expected)}`);
       assert.deepEqual(page.consoleErrors, []);
     } finally {
       await browser.close();

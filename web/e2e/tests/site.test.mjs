@@ -20,7 +20,7 @@ test('same-origin only, sub-path, CSP, cached weights, themes, phone width', { t
     await page.goto(server.url);
     await h.waitReady(page);
     const before = await h.counters(page);
-    await page.click('button[data-example=cat]');
+    await page.click('button[data-example=bird]');
     await h.settled(page, before);
     await h.screenshot(page, 'phone-width');
     const width = await page.evaluate(() => document.documentElement.scrollWidth);

@@ -32,7 +32,7 @@ for (const webgpu of [false, true]) {
     try {
       const page = await h.openApp(browser, server);
       const before = await h.counters(page);
-      await page.click('button[data-example=cat]');
+      await page.click('button[data-example=bird]');
       await h.settled(page, before);
       await page.waitForSelector('#viz');
       for (const selector of ['#rf-theory', '#rf-compare canvas', '#shift-canvas', '#attention-heatmap', '#cam-canvas']) {
