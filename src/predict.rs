@@ -44,7 +44,7 @@ pub fn to_f32_vec<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
 }
 
 /// Reads a float tensor back as `f32`s asynchronously (the only readback
-/// WebGPU allows in the browser); a failure is an [`Error::Device`].
+/// WebGPU allows in the browser); a failure is an [`Error::Readback`].
 pub async fn read_f32_async<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>> {
     let failed = |e: &dyn std::fmt::Debug| Error::Readback(format!("{e:?}"));
     let data = tensor.into_data_async().await.map_err(|e| failed(&e))?;

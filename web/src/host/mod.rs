@@ -204,10 +204,13 @@ impl Host {
         };
         let prepared = Rc::new(engine.prepare(&photo));
         let result = match engine.analyse(&prepared, 5).await {
-            Err(e @ shiftscope::Error::Device(_)) => match self.fall_back_to_cpu(&e).await {
-                Some(engine) => engine.analyse(&prepared, 5).await,
-                None => Err(e),
-            },
+            // A lost WebGPU device fails the run or, more often, the read-back.
+            Err(e @ (shiftscope::Error::Device(_) | shiftscope::Error::Readback(_))) => {
+                match self.fall_back_to_cpu(&e).await {
+                    Some(engine) => engine.analyse(&prepared, 5).await,
+                    None => Err(e),
+                }
+            }
             result => result,
         };
         match result {
