@@ -217,6 +217,15 @@ fn trainer_runs_on_the_cpu_and_shiftscope_ships_its_runs() {
     assert_eq!(card["epochs"], EPOCHS);
     assert_eq!(card["curve"].as_array().unwrap().len(), EPOCHS);
     assert_eq!(card["curve_split"], "held out of the training split");
+    // The trainer's config carries the preprocess; the card's profile owns it, with the dataset's classes.
+    let preprocess = |v: &serde_json::Value| serde_json::from_value::<Preprocess>(v.clone()).unwrap();
+    assert_eq!(preprocess(&card["profile"]["preprocess"]), Preprocess::cifar10(), "{card}");
+    assert_eq!(card["profile"]["classes"][3], "cat", "{card}");
+    assert!(card["model"].get("preprocess").is_none(), "the architecture alone: {card}");
+    let bpk = assets.join(card["file"].as_str().unwrap());
+    let printed = shiftscope(&["profile", bpk.to_str().unwrap()]);
+    check(&printed);
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&printed.stdout).unwrap(), card["profile"]);
 }
 
 /// Two processes with the environment torchrun gives them (Debian's
@@ -268,7 +277,8 @@ fn rows(run: &Path) -> Vec<String> {
     text.lines().map(|l| l.rsplit_once(',').unwrap().0.to_string()).collect()
 }
 
-/// A run that pauses (`--stop-at` in the past: at its first checkpoint)
+/// A run that pauses (`--stop-at` a date-time in the past: at its first
+/// checkpoint; an HH:MM is the next time the clock shows it)
 /// and is resumed twice, once pausing again, writes the metrics.csv of the
 /// same run never stopped, number for number, and its train.json keeps the
 /// original command and counts the sessions. `--amp bf16` on the CPU runs
@@ -285,7 +295,7 @@ fn a_paused_run_resumes_exactly() {
     let whole = dir.path().join("whole");
     check(&train(&s2mlpv2(), &data, &whole, &extra, &[]));
     let paused = dir.path().join("paused");
-    let first = train(&s2mlpv2(), &data, &paused, &[&extra[..], &["--stop-at", "00:00"]].concat(), &[]);
+    let first = train(&s2mlpv2(), &data, &paused, &[&extra[..], &["--stop-at", "2000-01-01T00:00"]].concat(), &[]);
     check(&first);
     assert!(String::from_utf8_lossy(&first.stdout).contains("paused at epoch 1 step 20"), "{first:?}");
     assert!(!paused.join("model.safetensors").exists(), "a paused run wrote final weights");
@@ -294,7 +304,7 @@ fn a_paused_run_resumes_exactly() {
         args.extend(more);
         Command::new(PYTHON).current_dir(root()).args(&args).output().expect("python runs")
     };
-    let second = resume(&["--stop-at", "00:00"]);
+    let second = resume(&["--stop-at", "2000-01-01T00:00"]);
     check(&second);
     assert!(String::from_utf8_lossy(&second.stdout).contains("paused at epoch 2 step 19"), "{second:?}");
     check(&resume(&[]));
