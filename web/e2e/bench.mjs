@@ -7,6 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import * as h from './tests/harness.mjs';
+import { EXAMPLES } from './tests/files.mjs';
 
 const RUNS = Number(process.env.RUNS ?? 20);
 const mb = (bytes) => `${(bytes / 1e6).toFixed(2)} MB`;
@@ -37,7 +38,7 @@ for (const webgpu of [true, false]) {
       if (model !== models[0]) await h.useModel(page, model, 600_000);
       for (let i = 0; i < RUNS; i++) {
         before = await h.counters(page);
-        await page.click('button[data-example=cat]');
+        await page.click(`button[data-example=${EXAMPLES[0].name}]`);
         await h.settled(page, before);
       }
       const latency = Number(await page.getAttribute('#latency', 'data-ms'));

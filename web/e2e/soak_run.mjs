@@ -2,6 +2,7 @@
 // version in the tests: many predictions in a row, then the webcam with the
 // panel open, sampling memory every `every` predictions.
 import * as h from './tests/harness.mjs';
+import { EXAMPLES } from './tests/files.mjs';
 
 /** Heap readings per sample, of which the least counts. */
 const HEAP_READINGS = 7;
@@ -42,7 +43,7 @@ export async function soak({ webgpu, predictions, every, warmup, webcamSeconds, 
     const page = await h.openApp(browser, server, { permissions: ['camera'] });
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
-    const examples = ['cat', 'horse', 'rocket', 'coffee'];
+    const examples = EXAMPLES.map((e) => e.name);
     const latency = () => page.evaluate(() => Number(document.querySelector('#latency')?.dataset.ms ?? NaN));
     const samples = [];
     const webcam = [];
