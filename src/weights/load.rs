@@ -1,6 +1,7 @@
 //! Loading weights into a freshly built model, with errors that name the
 //! first offending tensor.
 
+use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use burn::store::burn_pack::{Bytes, Reader};
@@ -12,7 +13,7 @@ use burn::tensor::{DType, Device};
 
 use super::adapter::{DequantizeOnCpu, NonFiniteDetector, PointwiseConvToLinear};
 use super::format::{detect_format, WeightFormat};
-use super::profile::{Profile, Spec};
+use super::profile::{config_and_profile, Profile, Spec};
 use super::pth::read_pth;
 use super::{CONFIG_METADATA_KEY, PROFILE_METADATA_KEY};
 use crate::error::{Error, Result};
@@ -95,17 +96,21 @@ pub fn read_stored(bytes: &[u8]) -> Result<Stored> {
     }
     let reader = Reader::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
         .map_err(|e| weights_error("burnpack", format!("unreadable burnpack: {e}")))?;
-    let metadata = reader.metadata();
-    let invalid =
-        |what: &str, e: serde_json::Error| weights_error("burnpack", format!("stored {what} is invalid: {e}"));
+    stored_in(reader.metadata())
+}
+
+/// [`Stored`] from a burnpack file's metadata entries.
+pub(crate) fn stored_in(metadata: &BTreeMap<String, String>) -> Result<Stored> {
     let Some(config_json) = metadata.get(CONFIG_METADATA_KEY) else { return Ok(Stored::default()) };
-    let legacy = Spec::from_json(config_json).map_err(|e| weights_error("burnpack", e.to_string()))?;
+    let (config, legacy) = config_and_profile(config_json).map_err(|e| weights_error("burnpack", e.to_string()))?;
     let profile = match metadata.get(PROFILE_METADATA_KEY) {
-        Some(json) => serde_json::from_str(json).map_err(|e| invalid("profile", e))?,
-        None if config_json.contains("\"preprocess\"") => legacy.profile,
-        None => return Ok(Stored { config: Some(legacy.config), profile: None }),
+        Some(json) => Some(
+            serde_json::from_str(json)
+                .map_err(|e| weights_error("burnpack", format!("stored profile is invalid: {e}")))?,
+        ),
+        None => legacy,
     };
-    Ok(Stored { config: Some(legacy.config), profile: Some(profile) })
+    Ok(Stored { config: Some(config), profile })
 }
 
 /// Picks the config: the file's own (checked against the requested one) or

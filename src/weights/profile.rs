@@ -130,21 +130,32 @@ impl Spec {
     /// the PyTorch trainer's) gives the preprocessing of an otherwise
     /// unnamed profile.
     pub fn from_json(text: &str) -> Result<Self> {
-        let invalid = |e: serde_json::Error| Error::InvalidConfig(format!("model config JSON: {e}"));
-        let value: serde_json::Value = serde_json::from_str(text).map_err(invalid)?;
-        let config: ModelConfig = serde_json::from_value(value.clone()).map_err(invalid)?;
-        config.validate()?;
-        let profile = match (value.get("profile"), value.get("preprocess")) {
-            (Some(profile), _) => serde_json::from_value(profile.clone()).map_err(invalid)?,
-            (None, Some(preprocess)) => Profile {
-                preprocess: serde_json::from_value(preprocess.clone()).map_err(invalid)?,
-                ..Profile::unnamed(&config)
-            },
-            (None, None) => Profile::unnamed(&config),
-        };
-        profile.check(&config)?;
+        let (config, profile) = config_and_profile(text)?;
+        let profile = profile.unwrap_or_else(|| Profile::unnamed(&config));
         Ok(Self { config, profile })
     }
+}
+
+/// The architecture in a model config JSON and the profile it carries, if
+/// any: a `profile` object, or a legacy `preprocess` (see
+/// [`Spec::from_json`]); both checked.
+pub(crate) fn config_and_profile(text: &str) -> Result<(ModelConfig, Option<Profile>)> {
+    let invalid = |e: serde_json::Error| Error::InvalidConfig(format!("model config JSON: {e}"));
+    let value: serde_json::Value = serde_json::from_str(text).map_err(invalid)?;
+    let config: ModelConfig = serde_json::from_value(value.clone()).map_err(invalid)?;
+    config.validate()?;
+    let profile = match (value.get("profile"), value.get("preprocess")) {
+        (Some(profile), _) => Some(serde_json::from_value::<Profile>(profile.clone()).map_err(invalid)?),
+        (None, Some(preprocess)) => Some(Profile {
+            preprocess: serde_json::from_value(preprocess.clone()).map_err(invalid)?,
+            ..Profile::unnamed(&config)
+        }),
+        (None, None) => None,
+    };
+    if let Some(profile) = &profile {
+        profile.check(&config)?;
+    }
+    Ok((config, profile))
 }
 
 #[cfg(test)]

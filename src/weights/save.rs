@@ -10,8 +10,9 @@ use burn::tensor::quantization::{Calibration, QuantValue};
 use burn::tensor::DType;
 
 use super::format::{detect_format, WeightFormat};
+use super::load::stored_in;
 use super::profile::Profile;
-use super::{read_stored, CONFIG_METADATA_KEY, PROFILE_METADATA_KEY};
+use super::{CONFIG_METADATA_KEY, PROFILE_METADATA_KEY};
 use crate::error::{Error, Result};
 use crate::models::{Model, ModelConfig};
 
@@ -101,9 +102,9 @@ pub fn restamp(bytes: Vec<u8>, profile: &Profile) -> Result<Vec<u8>> {
     if detect_format(&bytes) != Some(WeightFormat::Burnpack) {
         return Err(fail("only burnpack files carry a profile".into()));
     }
-    let config = read_stored(&bytes)?.config.ok_or_else(|| fail("the file carries no model config".into()))?;
     let reader = Reader::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| fail(e.to_string()))?;
     let kept = reader.metadata().clone();
+    let config = stored_in(&kept)?.config.ok_or_else(|| fail("the file carries no model config".into()))?;
     let scalars = reader.scalars().clone();
     let mut writer = Writer::new(reader.into_tensors().map_err(|e| fail(e.to_string()))?);
     for (key, value) in &kept {
